@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The project's test command (README's second set-up command; .ci/run runs exactly this).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm run build --silent
+node --test --test-concurrency=1 dist/

@@ -1,0 +1,186 @@
+/**
+ * Iterative gradient attacks (foolbox 3's BaseGradientDescent): optional random start inside the eps
+ * ball, then `steps` steps of size `stepsize` along the normalised gradient, each followed by a
+ * projection onto the eps ball and into bounds. FGSM/FGM are the one-step, full-eps case; BIM is PGD
+ * without random start; MI-FGSM adds momentum.
+ */
+import { tf, type Tensor4D } from '../engine/tf.js';
+import { Rng } from '../engine/random.js';
+import { clipToBounds, clipToEpsBall, normalizeGradient, randomInBall, type Norm } from '../distances/index.js';
+import { FixedEpsilonAttack, type AttackContext } from './attack.js';
+import { attackGoal, lossGradient, requireDifferentiable } from './loss-gradient.js';
+
+export interface GradientDescentOptions {
+  /** Number of gradient steps. */
+  steps?: number;
+  /** Step size relative to eps (used unless absStepsize is set). */
+  relStepsize?: number;
+  /** Absolute step size in units of the bounds. */
+  absStepsize?: number;
+  /** Start from a uniformly random point of the eps ball. */
+  randomStart?: boolean;
+  /** Seed for the random start. */
+  seed?: number;
+}
+
+type Resolved = Required<Omit<GradientDescentOptions, 'absStepsize'>> & { absStepsize?: number };
+
+function checkOptions(name: string, o: Resolved): void {
+  if (!Number.isInteger(o.steps) || o.steps < 1) throw new Error(`${name}: steps must be an integer >= 1 (got ${o.steps})`);
+  const size = o.absStepsize ?? o.relStepsize;
+  if (!Number.isFinite(size) || size <= 0) throw new Error(`${name}: step size must be > 0 (got ${size})`);
+}
+
+export abstract class GradientDescentAttack extends FixedEpsilonAttack {
+  protected readonly options: Resolved;
+
+  constructor(defaults: Resolved, options: GradientDescentOptions) {
+    super();
+    this.options = { ...defaults, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
+    checkOptions(this.constructor.name, this.options);
+  }
+
+  describe(): Record<string, unknown> {
+    return { ...this.options };
+  }
+
+  protected stepsize(eps: number): number {
+    return this.options.absStepsize ?? this.options.relStepsize * eps;
+  }
+
+  /** The ascent direction for this step (normalised gradient; MI-FGSM overrides it). */
+  protected direction(gradient: Tensor4D, _state: { momentum: Tensor4D | null }): Tensor4D {
+    return normalizeGradient(gradient, this.norm);
+  }
+
+  protected async attack(x0: Tensor4D, eps: number, { model, criterion, progress }: AttackContext): Promise<Tensor4D> {
+    requireDifferentiable(model, this.name);
+    const goal = attackGoal(criterion, this.name);
+    if (eps === 0) return tf.clone(x0);
+    const rng = new Rng(this.options.seed);
+    let x: Tensor4D = this.options.randomStart
+      ? tf.tidy(() => clipToBounds(tf.add(x0, randomInBall(x0.shape, this.norm, eps, () => rng.seed())) as Tensor4D, model.bounds))
+      : tf.clone(x0);
+    const state: { momentum: Tensor4D | null } = { momentum: null };
+    const stepsize = this.stepsize(eps);
+    const steps = this.options.steps;
+    for (let step = 0; step < steps; step++) {
+      const next = tf.tidy(() => {
+        const g = lossGradient(model, x, goal);
+        const moved = tf.add(x, tf.mul(this.direction(g, state), stepsize)) as Tensor4D;
+        return clipToEpsBall(x0, moved, this.norm, eps, model.bounds);
+      });
+      x.dispose();
+      x = next;
+      progress(step + 1, steps);
+      if (step % 8 === 7) await new Promise((resolve) => setImmediate(resolve));
+    }
+    state.momentum?.dispose();
+    return x;
+  }
+}
+
+const PGD_LINF: Resolved = { steps: 40, relStepsize: 0.01 / 0.3, randomStart: true, seed: 0 };
+const PGD_L2: Resolved = { steps: 50, relStepsize: 0.025, randomStart: true, seed: 0 };
+const PGD_L1: Resolved = { steps: 50, relStepsize: 0.025, randomStart: true, seed: 0 };
+const BIM: Resolved = { steps: 10, relStepsize: 0.2, randomStart: false, seed: 0 };
+const FAST: Resolved = { steps: 1, relStepsize: 1, randomStart: false, seed: 0 };
+
+/** Fast Gradient Sign Method (Goodfellow et al. 2015): one step of eps along sign(gradient). */
+export class FGSM extends GradientDescentAttack {
+  readonly name = 'fgsm';
+  readonly norm: Norm = 'linf';
+  constructor(options: Pick<GradientDescentOptions, 'randomStart' | 'seed'> = {}) {
+    super(FAST, options);
+  }
+}
+
+/** Fast Gradient Method in L2: one step of eps along the L2-normalised gradient. */
+export class FGM extends GradientDescentAttack {
+  readonly name = 'fgm';
+  readonly norm: Norm = 'l2';
+  constructor(options: Pick<GradientDescentOptions, 'randomStart' | 'seed'> = {}) {
+    super(FAST, options);
+  }
+}
+
+/** Basic Iterative Method (Kurakin et al. 2016) in Linf. */
+export class LinfBasicIterativeAttack extends GradientDescentAttack {
+  readonly name = 'linf-bim';
+  readonly norm: Norm = 'linf';
+  constructor(options: GradientDescentOptions = {}) {
+    super(BIM, options);
+  }
+}
+
+/** Basic Iterative Method in L2. */
+export class L2BasicIterativeAttack extends GradientDescentAttack {
+  readonly name = 'l2-bim';
+  readonly norm: Norm = 'l2';
+  constructor(options: GradientDescentOptions = {}) {
+    super(BIM, options);
+  }
+}
+
+/** Projected Gradient Descent (Madry et al. 2018) in Linf, foolbox defaults (40 steps, 0.01/0.3 eps). */
+export class LinfPGD extends GradientDescentAttack {
+  readonly name = 'linf-pgd';
+  readonly norm: Norm = 'linf';
+  constructor(options: GradientDescentOptions = {}) {
+    super(PGD_LINF, options);
+  }
+}
+
+/** Projected Gradient Descent in L2 (50 steps of 0.025 eps). */
+export class L2PGD extends GradientDescentAttack {
+  readonly name = 'l2-pgd';
+  readonly norm: Norm = 'l2';
+  constructor(options: GradientDescentOptions = {}) {
+    super(PGD_L2, options);
+  }
+}
+
+/**
+ * Projected Gradient Descent in L1: steps along the L1-normalised gradient (foolbox's direction) and an
+ * exact Euclidean projection onto the L1 ball.
+ */
+export class L1PGD extends GradientDescentAttack {
+  readonly name = 'l1-pgd';
+  readonly norm: Norm = 'l1';
+  constructor(options: GradientDescentOptions = {}) {
+    super(PGD_L1, options);
+  }
+}
+
+export interface MomentumOptions extends GradientDescentOptions {
+  /** Decay factor mu of the accumulated gradient. */
+  decay?: number;
+}
+
+/**
+ * Momentum Iterative FGSM (Dong et al. 2018): g <- mu * g + grad / ||grad||_1, step along sign(g).
+ * Defaults: 10 steps of eps/10, mu = 1.
+ */
+export class MIFGSM extends GradientDescentAttack {
+  readonly name = 'mi-fgsm';
+  readonly norm: Norm = 'linf';
+  private readonly decay: number;
+  constructor(options: MomentumOptions = {}) {
+    const { decay, ...rest } = options;
+    super({ steps: 10, relStepsize: 0.1, randomStart: false, seed: 0 }, rest);
+    this.decay = decay ?? 1;
+  }
+
+  override describe(): Record<string, unknown> {
+    return { ...super.describe(), decay: this.decay };
+  }
+
+  protected override direction(gradient: Tensor4D, state: { momentum: Tensor4D | null }): Tensor4D {
+    const normalised = normalizeGradient(gradient, 'l1');
+    const momentum = state.momentum === null ? normalised : tf.add(tf.mul(state.momentum, this.decay), normalised);
+    const kept = tf.keep(momentum as Tensor4D);
+    state.momentum?.dispose();
+    state.momentum = kept;
+    return tf.sign(kept);
+  }
+}

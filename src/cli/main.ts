@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+/** The `advx` command line. Commands stay thin: parse options -> call the library -> render. */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { tf } from '../engine/tf.js';
+import { reportError } from './errors.js';
+// commands
+import { registerAttackCommand } from './commands/attack.js';
+import { registerPredictCommand } from './commands/predict.js';
+import { registerTrainCommand } from './commands/train.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('advx')
+    .description('Adversarial examples for TensorFlow.js image classifiers')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  // commands
+  registerPredictCommand(program);
+  registerAttackCommand(program);
+  registerTrainCommand(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  tf.env().set('PROD', true);
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return 0;
+    if (typeof code === 'string' && code.startsWith('commander.')) return 2;
+    return reportError(error);
+  }
+}
+
+function isEntryPoint(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main().then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,2 @@
+export * from './norms.js';
+export * from './projection.js';

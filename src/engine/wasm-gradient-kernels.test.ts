@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { tf } from './tf.js';
+import { useBackend } from './backend.js';
+
+type Op = (x: tf.Tensor4D, f: tf.Tensor4D) => tf.Tensor4D;
+interface Case {
+  name: string;
+  x: [number, number, number, number];
+  f: [number, number, number, number];
+  op: Op;
+}
+
+const cases: Case[] = [
+  { name: 'conv2d stride 1 same', x: [2, 7, 7, 3], f: [3, 3, 3, 4], op: (x, f) => tf.conv2d(x, f, 1, 'same') },
+  { name: 'conv2d stride 2 valid', x: [3, 9, 9, 3], f: [3, 3, 3, 5], op: (x, f) => tf.conv2d(x, f, 2, 'valid') },
+  { name: 'conv2d stride 2 same', x: [2, 8, 8, 3], f: [3, 3, 3, 5], op: (x, f) => tf.conv2d(x, f, 2, 'same') },
+  { name: 'conv2d 5x5 stride 1 valid', x: [4, 10, 10, 2], f: [5, 5, 2, 3], op: (x, f) => tf.conv2d(x, f, 1, 'valid') },
+  { name: 'depthwise stride 1 same', x: [2, 7, 7, 3], f: [3, 3, 3, 1], op: (x, f) => tf.depthwiseConv2d(x, f, 1, 'same') },
+  { name: 'depthwise stride 2 valid', x: [2, 9, 9, 3], f: [3, 3, 3, 1], op: (x, f) => tf.depthwiseConv2d(x, f, 2, 'valid') },
+  { name: 'depthwise stride 2 valid, even size', x: [3, 8, 8, 4], f: [3, 3, 4, 1], op: (x, f) => tf.depthwiseConv2d(x, f, 2, 'valid') },
+  { name: 'depthwise multiplier 2 stride 2 same', x: [2, 8, 8, 3], f: [3, 3, 3, 2], op: (x, f) => tf.depthwiseConv2d(x, f, 2, 'same') },
+];
+
+async function gradients(backend: 'cpu' | 'wasm', c: Case): Promise<Float32Array[]> {
+  await useBackend(backend);
+  return tf.tidy(() => {
+    const x = tf.randomNormal(c.x, 0, 1, 'float32', 1) as tf.Tensor4D;
+    const f = tf.randomNormal(c.f, 0, 1, 'float32', 2) as tf.Tensor4D;
+    const probe = (y: tf.Tensor) => tf.randomNormal(y.shape, 0, 1, 'float32', 3);
+    const loss = (a: tf.Tensor, b: tf.Tensor) => {
+      const y = c.op(a as tf.Tensor4D, b as tf.Tensor4D);
+      return tf.sum(tf.mul(y, probe(y)));
+    };
+    return tf.grads(loss)([x, f]).map((g) => g.dataSync() as Float32Array);
+  });
+}
+
+const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+for (const c of cases) {
+  test(`wasm input and filter gradients equal the cpu backend's: ${c.name}`, async () => {
+    const [cpuDx, cpuDf] = await gradients('cpu', c);
+    const [wasmDx, wasmDf] = await gradients('wasm', c);
+    assert.ok(maxAbsDiff(cpuDx, wasmDx) < 1e-4, `dx differs by ${maxAbsDiff(cpuDx, wasmDx)}`);
+    assert.ok(maxAbsDiff(cpuDf, wasmDf) < 1e-4, `dfilter differs by ${maxAbsDiff(cpuDf, wasmDf)}`);
+    assert.ok(cpuDx.some((v) => v !== 0) && cpuDf.some((v) => v !== 0), 'gradients are not trivially zero');
+  });
+}
+
+test('the gradient kernels do not leak tensors', async () => {
+  await useBackend('wasm');
+  const x = tf.randomNormal([2, 8, 8, 3]) as tf.Tensor4D;
+  const f = tf.randomNormal([3, 3, 3, 1]) as tf.Tensor4D;
+  const step = () => tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')))([x, f]));
+  tf.dispose(step());
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 20; i++) tf.dispose(step());
+  assert.equal(tf.memory().numTensors, before);
+  tf.dispose([x, f]);
+});

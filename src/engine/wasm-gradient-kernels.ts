@@ -1,0 +1,180 @@
+/**
+ * Gradient kernels that tfjs' wasm backend lacks (tfjs 4.22): Conv2DBackpropFilter,
+ * DepthwiseConv2dNativeBackpropInput and DepthwiseConv2dNativeBackpropFilter.
+ *
+ * Each is written with ops the wasm backend does have (strided slices, matMul, depthwise forward
+ * convolution), so they run at wasm speed. A kernel may return a Tensor: the engine then uses it as the
+ * output as it is (see Engine.runKernelFunc), and tidy() disposes every intermediate.
+ */
+import { tf, type Tensor4D } from './tf.js';
+
+type ConvAttrs = {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dilations?: number | [number, number];
+};
+
+function assertChannelsLast(kernel: string, dataFormat: string | undefined): void {
+  if (dataFormat !== undefined && dataFormat !== 'NHWC') {
+    throw new Error(`advx: ${kernel} on wasm supports NHWC only (got ${dataFormat})`);
+  }
+}
+
+function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs, depthwise: boolean) {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    depthwise,
+  );
+}
+
+/** The input window that kernel tap (kh, kw) sees for every output position: [N, outH, outW, C]. */
+function tapSlice(
+  xPadded: Tensor4D,
+  kh: number,
+  kw: number,
+  info: tf.backend_util.Conv2DInfo,
+): Tensor4D {
+  const [n, , , c] = xPadded.shape;
+  const top = kh * info.dilationHeight;
+  const left = kw * info.dilationWidth;
+  return tf.stridedSlice(
+    xPadded,
+    [0, top, left, 0],
+    [n, top + (info.outHeight - 1) * info.strideHeight + 1, left + (info.outWidth - 1) * info.strideWidth + 1, c],
+    [1, info.strideHeight, info.strideWidth, 1],
+  ) as Tensor4D;
+}
+
+function padForConv(x: Tensor4D, info: tf.backend_util.Conv2DInfo): Tensor4D {
+  const p = info.padInfo;
+  // Rows/columns past the last window can be cut: they never reach an output.
+  return tf.pad(x, [
+    [0, 0],
+    [p.top, Math.max(0, p.bottom)],
+    [p.left, Math.max(0, p.right)],
+    [0, 0],
+  ]);
+}
+
+/** dW[kh,kw,ci,co] = sum over n,oh,ow of xPadded[n, oh*s+kh, ow*s+kw, ci] * dy[n,oh,ow,co]. */
+export function conv2dFilterGradient(x: Tensor4D, dy: Tensor4D, filterShape: number[], attrs: ConvAttrs): tf.Tensor {
+  return tf.tidy(() => {
+    const info = convInfo(x.shape, filterShape, attrs, false);
+    const [kh, kw, ci, co] = filterShape;
+    const rows = x.shape[0] * info.outHeight * info.outWidth;
+    const xp = padForConv(x, info);
+    const dy2 = tf.reshape(dy, [rows, co]);
+    const taps: tf.Tensor[] = [];
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        taps.push(tf.matMul(tf.reshape(tapSlice(xp, i, j, info), [rows, ci]), dy2, true, false));
+      }
+    }
+    return tf.reshape(tf.stack(taps), [kh, kw, ci, co]);
+  });
+}
+
+/** Spreads dy onto a grid `stride` times finer, zeros between: [N, (H-1)*s+1, (W-1)*s+1, C]. */
+function dilate(dy: Tensor4D, sh: number, sw: number): Tensor4D {
+  if (sh === 1 && sw === 1) return dy;
+  const [n, h, w, c] = dy.shape;
+  const spread = tf.pad(tf.reshape(dy, [n, h, 1, w, 1, c]), [
+    [0, 0],
+    [0, 0],
+    [0, sh - 1],
+    [0, 0],
+    [0, sw - 1],
+    [0, 0],
+  ]);
+  return tf.slice(tf.reshape(spread, [n, h * sh, w * sw, c]) as Tensor4D, [0, 0, 0, 0], [n, (h - 1) * sh + 1, (w - 1) * sw + 1, c]);
+}
+
+/**
+ * dx of a depthwise convolution: a stride-1 depthwise convolution of the dilated, fully padded dy with
+ * the spatially flipped filter, then cropped back to the input's window.
+ */
+export function depthwiseInputGradient(dy: Tensor4D, filter: Tensor4D, inputShape: number[], attrs: ConvAttrs): Tensor4D {
+  return tf.tidy(() => {
+    const info = convInfo(inputShape, filter.shape, attrs, true);
+    if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
+      throw new Error('advx: depthwise input gradient on wasm supports dilation 1 only');
+    }
+    const [kh, kw, c, mult] = filter.shape;
+    const [n, h, w] = inputShape;
+    const flipped = tf.reverse(filter, [0, 1]);
+    let full: Tensor4D | null = null;
+    for (let m = 0; m < mult; m++) {
+      const dyM =
+        mult === 1 ? dy : (tf.reshape(tf.slice(tf.reshape(dy, [n, info.outHeight, info.outWidth, c, mult]), [0, 0, 0, 0, m], [-1, -1, -1, -1, 1]), [n, info.outHeight, info.outWidth, c]) as Tensor4D);
+      const fM = mult === 1 ? flipped : tf.slice(flipped, [0, 0, 0, m], [-1, -1, -1, 1]);
+      const spread = tf.pad(dilate(dyM, info.strideHeight, info.strideWidth), [
+        [0, 0],
+        [kh - 1, kh - 1],
+        [kw - 1, kw - 1],
+        [0, 0],
+      ]);
+      const part = tf.depthwiseConv2d(spread, fM as Tensor4D, 1, 'valid');
+      full = full === null ? part : tf.add(full, part);
+    }
+    const g = full as Tensor4D;
+    const p = info.padInfo;
+    const paddedH = h + p.top + p.bottom;
+    const paddedW = w + p.left + p.right;
+    const grown = tf.pad(g, [
+      [0, 0],
+      [0, Math.max(0, paddedH - g.shape[1])],
+      [0, Math.max(0, paddedW - g.shape[2])],
+      [0, 0],
+    ]);
+    return tf.slice(grown, [0, p.top, p.left, 0], [n, h, w, c]);
+  });
+}
+
+/** dW[kh,kw,c,m] = sum over n,oh,ow of xPadded[n, oh*s+kh, ow*s+kw, c] * dy[n,oh,ow,c*mult+m]. */
+export function depthwiseFilterGradient(x: Tensor4D, dy: Tensor4D, filterShape: number[], attrs: ConvAttrs): tf.Tensor {
+  return tf.tidy(() => {
+    const info = convInfo(x.shape, filterShape, attrs, true);
+    const [kh, kw, c, mult] = filterShape;
+    const xp = padForConv(x, info);
+    const dy5 = tf.reshape(dy, [x.shape[0], info.outHeight, info.outWidth, c, mult]);
+    const taps: tf.Tensor[] = [];
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        taps.push(tf.sum(tf.mul(tf.expandDims(tapSlice(xp, i, j, info), 4), dy5), [0, 1, 2]));
+      }
+    }
+    return tf.reshape(tf.stack(taps), [kh, kw, c, mult]);
+  });
+}
+
+let registered = false;
+
+/** Registers the missing gradient kernels for the wasm backend (idempotent). */
+export function registerWasmGradientKernels(): void {
+  if (registered) return;
+  registered = true;
+  const have = new Set(tf.getKernelsForBackend('wasm').map((k) => k.kernelName));
+  const add = (kernelName: string, kernelFunc: tf.KernelFunc) => {
+    if (!have.has(kernelName)) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+  };
+  add('Conv2DBackpropFilter', ({ inputs, attrs }) => {
+    const a = attrs as unknown as ConvAttrs & { filterShape: number[] };
+    assertChannelsLast('Conv2DBackpropFilter', a.dataFormat);
+    return conv2dFilterGradient(inputs.x as Tensor4D, inputs.dy as Tensor4D, a.filterShape, a) as unknown as tf.TensorInfo;
+  });
+  add('DepthwiseConv2dNativeBackpropInput', ({ inputs, attrs }) => {
+    const a = attrs as unknown as ConvAttrs & { inputShape: number[] };
+    return depthwiseInputGradient(inputs.dy as Tensor4D, inputs.filter as Tensor4D, a.inputShape, a) as unknown as tf.TensorInfo;
+  });
+  add('DepthwiseConv2dNativeBackpropFilter', ({ inputs, attrs }) => {
+    const a = attrs as unknown as ConvAttrs & { filterShape: number[] };
+    return depthwiseFilterGradient(inputs.x as Tensor4D, inputs.dy as Tensor4D, a.filterShape, a) as unknown as tf.TensorInfo;
+  });
+}
