@@ -28,7 +28,12 @@ async function fetchBytes(url: string): Promise<Buffer> {
 
 /** Downloads `url` (a model.json URL) and its weights into the cache; returns the local folder. */
 export async function downloadModel(url: string, cacheDir: string = defaultCacheDir()): Promise<string> {
-  const modelUrl = new URL(url);
+  let modelUrl: URL;
+  try {
+    modelUrl = new URL(url);
+  } catch {
+    throw new Error(`${url}: not a valid URL`);
+  }
   const dir = join(cacheDir, 'models', createHash('sha256').update(modelUrl.href).digest('hex').slice(0, 24));
   if (existsSync(join(dir, COMPLETE))) return dir;
   rmSync(dir, { recursive: true, force: true });
