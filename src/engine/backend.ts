@@ -2,6 +2,7 @@
  * Backend set-up: wasm by default (fast in Node and the browser), cpu as a fallback with a warning.
  */
 import { tf } from './tf.js';
+import { registerBatchNormGradient } from './batch-norm-gradient.js';
 import { registerWasmGradientKernels } from './wasm-gradient-kernels.js';
 
 export type BackendName = 'wasm' | 'cpu';
@@ -13,9 +14,14 @@ function quiet(): void {
   tf.env().set('PROD', true);
 }
 
+function registerGradients(): void {
+  registerWasmGradientKernels();
+  registerBatchNormGradient();
+}
+
 async function start(preferred: BackendName, warn: (message: string) => void): Promise<BackendName> {
   quiet();
-  registerWasmGradientKernels();
+  registerGradients();
   if (preferred === 'wasm') {
     try {
       if (await tf.setBackend('wasm')) {
@@ -46,7 +52,7 @@ export function initEngine(
 /** Switches backend explicitly (tests compare backends within one process). */
 export async function useBackend(name: BackendName): Promise<void> {
   quiet();
-  registerWasmGradientKernels();
+  registerGradients();
   await tf.setBackend(name);
   await tf.ready();
 }

@@ -59,3 +59,44 @@ test('the gradient kernels do not leak tensors', async () => {
   assert.equal(tf.memory().numTensors, before);
   tf.dispose([x, f]);
 });
+
+test('conv2dTranspose (the same kernel) equals the cpu backend, forward and backward', async () => {
+  const run = async (backend: 'cpu' | 'wasm') => {
+    await useBackend(backend);
+    return tf.tidy(() => {
+      const x = tf.randomNormal([2, 7, 7, 6], 0, 1, 'float32', 1) as tf.Tensor4D;
+      const f = tf.randomNormal([4, 4, 3, 6], 0, 1, 'float32', 2) as tf.Tensor4D;
+      const op = (a: tf.Tensor, b: tf.Tensor) => tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, [2, 14, 14, 3], 2, 'same');
+      const y = op(x, f);
+      const probe = tf.randomNormal(y.shape, 0, 1, 'float32', 3);
+      const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(op(a, b), probe)))([x, f]);
+      return [y, dx, df].map((t) => t.dataSync() as Float32Array);
+    });
+  };
+  const cpu = await run('cpu');
+  const wasm = await run('wasm');
+  ['forward', 'dx', 'dfilter'].forEach((what, i) => assert.ok(maxAbsDiff(cpu[i], wasm[i]) < 1e-3, `${what} differs by ${maxAbsDiff(cpu[i], wasm[i])}`));
+});
+
+test('batch-norm gradients (input and parameters) equal finite differences', async () => {
+  await useBackend('wasm');
+  const x = tf.randomNormal([3, 4, 4, 5], 0, 1, 'float32', 4);
+  const mean = tf.randomNormal([5], 0, 0.3, 'float32', 5);
+  const variance = tf.randomUniform([5], 0.5, 2, 'float32', 6);
+  const scale = tf.randomUniform([5], 0.5, 2, 'float32', 7);
+  const offset = tf.randomNormal([5], 0, 1, 'float32', 8);
+  const probe = tf.randomNormal(x.shape, 0, 1, 'float32', 9);
+  const f = (a: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: tf.Tensor, o: tf.Tensor) =>
+    tf.sum(tf.mul(tf.batchNorm(a, m as tf.Tensor1D, v as tf.Tensor1D, o as tf.Tensor1D, s as tf.Tensor1D, 1e-3), probe));
+  const inputs = [x, mean, variance, scale, offset];
+  const grads = tf.grads(f)(inputs);
+  inputs.forEach((input, k) => {
+    const raw = tf.randomNormal(input.shape, 0, 1, 'float32', 20 + k);
+    const dir = tf.div(raw, tf.norm(raw));
+    const h = 1e-2;
+    const shifted = (sign: number) => f(...(inputs.map((t, j) => (j === k ? tf.add(t, tf.mul(dir, sign * h)) : t)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]));
+    const fd = (shifted(1).dataSync()[0] - shifted(-1).dataSync()[0]) / (2 * h);
+    const analytic = tf.sum(tf.mul(grads[k], dir)).dataSync()[0];
+    assert.ok(Math.abs(fd - analytic) < 0.02 * Math.abs(analytic) + 2e-3, `input ${k}: ${analytic} vs finite difference ${fd}`);
+  });
+});
