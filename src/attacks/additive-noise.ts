@@ -34,12 +34,18 @@ abstract class AdditiveNoiseAttack extends FixedEpsilonAttack {
   /** Noise of the attack's norm and size eps for a batch of this shape. */
   protected abstract sample(shape: number[], eps: number, rng: Rng): Tensor4D;
 
-  protected async attack(x0: Tensor4D, eps: number, { model, criterion, progress }: AttackContext): Promise<Tensor4D> {
+  protected async attack(
+    x0: Tensor4D,
+    eps: number,
+    { model, criterion, progress }: AttackContext,
+  ): Promise<Tensor4D> {
     const rng = new Rng(this.seed);
     let best: Tensor4D | null = null;
     let found: boolean[] = new Array(x0.shape[0]).fill(false);
     for (let r = 0; r < this.repeats; r++) {
-      const candidate = tf.tidy(() => clipToBounds(tf.add(x0, this.sample(x0.shape, eps, rng)) as Tensor4D, model.bounds));
+      const candidate = tf.tidy(() =>
+        clipToBounds(tf.add(x0, this.sample(x0.shape, eps, rng)) as Tensor4D, model.bounds),
+      );
       if (best === null) {
         best = candidate;
         found = evaluateCriterion(model, criterion, best);

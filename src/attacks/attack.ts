@@ -66,7 +66,8 @@ export function validateInputs(model: Model, inputs: Tensor4D): void {
 export function validateEpsilons(epsilons: readonly number[]): void {
   if (epsilons.length === 0) throw new Error('epsilons: give at least one');
   for (const eps of epsilons) {
-    if (!Number.isFinite(eps) || eps < 0) throw new Error(`epsilon must be a finite number >= 0 (got ${eps})`);
+    if (!Number.isFinite(eps) || eps < 0)
+      throw new Error(`epsilon must be a finite number >= 0 (got ${eps})`);
   }
 }
 
@@ -87,7 +88,12 @@ export abstract class Attack {
   /** The attack's options, for reports and `--json`. */
   abstract describe(): Record<string, unknown>;
 
-  run(model: Model, inputs: Tensor4D, criterion: Criterion | ArrayLike<number>, options: RunOptions<number>): Promise<AttackResult>;
+  run(
+    model: Model,
+    inputs: Tensor4D,
+    criterion: Criterion | ArrayLike<number>,
+    options: RunOptions<number>,
+  ): Promise<AttackResult>;
   run(
     model: Model,
     inputs: Tensor4D,
@@ -160,7 +166,8 @@ export abstract class MinimizationAttack extends Attack {
     epsilons: number[],
     onProgress?: (progress: AttackProgress) => void,
   ): Promise<AttackResults> {
-    const progress = (step: number, steps: number) => onProgress?.({ epsilonIndex: 0, epsilonCount: 1, step, steps });
+    const progress = (step: number, steps: number) =>
+      onProgress?.({ epsilonIndex: 0, epsilonCount: 1, step, steps });
     const raw = await this.minimize(inputs, { model, criterion, progress });
     const out: AttackResults = { raw: [], clipped: [], success: [] };
     for (const eps of epsilons) {

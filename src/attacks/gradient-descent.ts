@@ -6,7 +6,13 @@
  */
 import { tf, type Tensor4D } from '../engine/tf.js';
 import { Rng } from '../engine/random.js';
-import { clipToBounds, clipToEpsBall, normalizeGradient, randomInBall, type Norm } from '../distances/index.js';
+import {
+  clipToBounds,
+  clipToEpsBall,
+  normalizeGradient,
+  randomInBall,
+  type Norm,
+} from '../distances/index.js';
 import { FixedEpsilonAttack, type AttackContext } from './attack.js';
 import { attackGoal, lossGradient, requireDifferentiable } from './loss-gradient.js';
 
@@ -26,7 +32,8 @@ export interface GradientDescentOptions {
 type Resolved = Required<Omit<GradientDescentOptions, 'absStepsize'>> & { absStepsize?: number };
 
 function checkOptions(name: string, o: Resolved): void {
-  if (!Number.isInteger(o.steps) || o.steps < 1) throw new Error(`${name}: steps must be an integer >= 1 (got ${o.steps})`);
+  if (!Number.isInteger(o.steps) || o.steps < 1)
+    throw new Error(`${name}: steps must be an integer >= 1 (got ${o.steps})`);
   const size = o.absStepsize ?? o.relStepsize;
   if (!Number.isFinite(size) || size <= 0) throw new Error(`${name}: step size must be > 0 (got ${size})`);
 }
@@ -36,7 +43,10 @@ export abstract class GradientDescentAttack extends FixedEpsilonAttack {
 
   constructor(defaults: Resolved, options: GradientDescentOptions) {
     super();
-    this.options = { ...defaults, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
+    this.options = {
+      ...defaults,
+      ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+    };
     checkOptions(this.constructor.name, this.options);
   }
 
@@ -53,13 +63,25 @@ export abstract class GradientDescentAttack extends FixedEpsilonAttack {
     return normalizeGradient(gradient, this.norm);
   }
 
-  protected async attack(x0: Tensor4D, eps: number, { model, criterion, progress }: AttackContext): Promise<Tensor4D> {
+  protected async attack(
+    x0: Tensor4D,
+    eps: number,
+    { model, criterion, progress }: AttackContext,
+  ): Promise<Tensor4D> {
     requireDifferentiable(model, this.name);
     const goal = attackGoal(criterion, this.name);
     if (eps === 0) return tf.clone(x0);
     const rng = new Rng(this.options.seed);
     let x: Tensor4D = this.options.randomStart
-      ? tf.tidy(() => clipToBounds(tf.add(x0, randomInBall(x0.shape, this.norm, eps, () => rng.seed())) as Tensor4D, model.bounds))
+      ? tf.tidy(() =>
+          clipToBounds(
+            tf.add(
+              x0,
+              randomInBall(x0.shape, this.norm, eps, () => rng.seed()),
+            ) as Tensor4D,
+            model.bounds,
+          ),
+        )
       : tf.clone(x0);
     const state: { momentum: Tensor4D | null } = { momentum: null };
     const stepsize = this.stepsize(eps);
@@ -177,7 +199,8 @@ export class MIFGSM extends GradientDescentAttack {
 
   protected override direction(gradient: Tensor4D, state: { momentum: Tensor4D | null }): Tensor4D {
     const normalised = normalizeGradient(gradient, 'l1');
-    const momentum = state.momentum === null ? normalised : tf.add(tf.mul(state.momentum, this.decay), normalised);
+    const momentum =
+      state.momentum === null ? normalised : tf.add(tf.mul(state.momentum, this.decay), normalised);
     const kept = tf.keep(momentum as Tensor4D);
     state.momentum?.dispose();
     state.momentum = kept;

@@ -1,6 +1,10 @@
 /** Attacks by name, for the CLI and experiments. */
 import type { Attack } from './attack.js';
-import { L2AdditiveGaussianNoise, L2AdditiveUniformNoise, LinfAdditiveUniformNoise } from './additive-noise.js';
+import {
+  L2AdditiveGaussianNoise,
+  L2AdditiveUniformNoise,
+  LinfAdditiveUniformNoise,
+} from './additive-noise.js';
 import {
   FGM,
   FGSM,
@@ -34,9 +38,18 @@ const gd = (s: AttackSettings) => ({
 });
 
 export const ATTACKS: Record<string, { description: string; create: Factory }> = {
-  fgsm: { description: 'Fast Gradient Sign Method (Linf, one step)', create: (s) => new FGSM({ randomStart: s.randomStart, seed: s.seed }) },
-  fgm: { description: 'Fast Gradient Method (L2, one step)', create: (s) => new FGM({ randomStart: s.randomStart, seed: s.seed }) },
-  'linf-bim': { description: 'Basic Iterative Method (Linf)', create: (s) => new LinfBasicIterativeAttack(gd(s)) },
+  fgsm: {
+    description: 'Fast Gradient Sign Method (Linf, one step)',
+    create: (s) => new FGSM({ randomStart: s.randomStart, seed: s.seed }),
+  },
+  fgm: {
+    description: 'Fast Gradient Method (L2, one step)',
+    create: (s) => new FGM({ randomStart: s.randomStart, seed: s.seed }),
+  },
+  'linf-bim': {
+    description: 'Basic Iterative Method (Linf)',
+    create: (s) => new LinfBasicIterativeAttack(gd(s)),
+  },
   'l2-bim': { description: 'Basic Iterative Method (L2)', create: (s) => new L2BasicIterativeAttack(gd(s)) },
   'linf-pgd': { description: 'Projected Gradient Descent (Linf)', create: (s) => new LinfPGD(gd(s)) },
   'l2-pgd': { description: 'Projected Gradient Descent (L2)', create: (s) => new L2PGD(gd(s)) },
@@ -61,7 +74,13 @@ export const ATTACKS: Record<string, { description: string; create: Factory }> =
 };
 
 /** Aliases users of foolbox/torchattacks type. */
-const ALIASES: Record<string, string> = { pgd: 'linf-pgd', bim: 'linf-bim', 'i-fgsm': 'linf-bim', mifgsm: 'mi-fgsm', gaussian: 'l2-gaussian-noise' };
+const ALIASES: Record<string, string> = {
+  pgd: 'linf-pgd',
+  bim: 'linf-bim',
+  'i-fgsm': 'linf-bim',
+  mifgsm: 'mi-fgsm',
+  gaussian: 'l2-gaussian-noise',
+};
 
 export function attackNames(): string[] {
   return Object.keys(ATTACKS);

@@ -27,8 +27,10 @@ export class SaltAndPepperNoise extends MinimizationAttack {
   constructor(options: SaltAndPepperOptions = {}) {
     super();
     this.o = { steps: 100, repetitions: 5, acrossChannels: true, seed: 0, ...options };
-    if (!Number.isInteger(this.o.steps) || this.o.steps < 1) throw new Error(`salt-and-pepper: steps must be >= 1`);
-    if (!Number.isInteger(this.o.repetitions) || this.o.repetitions < 1) throw new Error(`salt-and-pepper: repetitions must be >= 1`);
+    if (!Number.isInteger(this.o.steps) || this.o.steps < 1)
+      throw new Error(`salt-and-pepper: steps must be >= 1`);
+    if (!Number.isInteger(this.o.repetitions) || this.o.repetitions < 1)
+      throw new Error(`salt-and-pepper: repetitions must be >= 1`);
   }
 
   describe(): Record<string, unknown> {
@@ -52,7 +54,11 @@ export class SaltAndPepperNoise extends MinimizationAttack {
           const half = tf.reshape(tf.tensor1d(p.map((v) => v / 2)), [n, 1, 1, 1]);
           const pepper = tf.broadcastTo(tf.less(u, half), x0.shape);
           const salt = tf.broadcastTo(tf.greaterEqual(u, tf.sub(1, half)), x0.shape);
-          return tf.where(salt, tf.fill(x0.shape, hi), tf.where(pepper, tf.fill(x0.shape, lo), x0)) as Tensor4D;
+          return tf.where(
+            salt,
+            tf.fill(x0.shape, hi),
+            tf.where(pepper, tf.fill(x0.shape, lo), x0),
+          ) as Tensor4D;
         });
         const success = evaluateCriterion(model, criterion, candidate);
         const normTensor = tf.tidy(() => perturbationNorm(tf.sub(candidate, x0), 'l2'));

@@ -6,7 +6,11 @@ import { parseInteger, parseNumber } from './options.js';
 
 export const CRITERION_HELP = 'misclassification | confident:P | targeted:CLASS | topk:K';
 
-export function parseCriterion(spec: string, labels: readonly number[], classNames: readonly string[]): criteria.Criterion {
+export function parseCriterion(
+  spec: string,
+  labels: readonly number[],
+  classNames: readonly string[],
+): criteria.Criterion {
   const [kind, ...rest] = spec.split(':');
   const arg = rest.join(':');
   switch (kind.trim().toLowerCase()) {

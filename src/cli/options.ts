@@ -21,7 +21,8 @@ export function parseNumberList(text: string, option: string): number[] {
 
 export function parseInteger(text: string, option: string, min = 0): number {
   const value = parseNumber(text, option);
-  if (!Number.isInteger(value) || value < min) throw new UsageError(`${option}: must be an integer >= ${min} (got ${text})`);
+  if (!Number.isInteger(value) || value < min)
+    throw new UsageError(`${option}: must be an integer >= ${min} (got ${text})`);
   return value;
 }
 
@@ -31,7 +32,9 @@ export function parseEpsilons(text: string, bounds: Bounds, option = '--eps'): n
   const range = bounds[1] - bounds[0];
   for (const eps of values) {
     if (eps < 0 || eps > range) {
-      throw new UsageError(`${option}: epsilon ${eps} is out of range [0, ${range}] for bounds [${bounds[0]}, ${bounds[1]}]`);
+      throw new UsageError(
+        `${option}: epsilon ${eps} is out of range [0, ${range}] for bounds [${bounds[0]}, ${bounds[1]}]`,
+      );
     }
   }
   return values;
@@ -39,13 +42,15 @@ export function parseEpsilons(text: string, bounds: Bounds, option = '--eps'): n
 
 export function parseBounds(text: string): Bounds {
   const values = parseNumberList(text, '--bounds');
-  if (values.length !== 2 || !(values[0] < values[1])) throw new UsageError(`--bounds: give LO,HI with LO < HI (got ${text})`);
+  if (values.length !== 2 || !(values[0] < values[1]))
+    throw new UsageError(`--bounds: give LO,HI with LO < HI (got ${text})`);
   return [values[0], values[1]];
 }
 
 const PREPROCESS = ['none', 'tf', 'caffe', 'torch'];
 export function parsePreprocess(text: string): PreprocessName {
-  if (!PREPROCESS.includes(text)) throw new UsageError(`--preprocess: one of ${PREPROCESS.join(', ')} (got ${text})`);
+  if (!PREPROCESS.includes(text))
+    throw new UsageError(`--preprocess: one of ${PREPROCESS.join(', ')} (got ${text})`);
   return text as PreprocessName;
 }
 
@@ -55,7 +60,8 @@ export function parseRange(text: string, option: string): number[] {
   if (parts.length === 1) return [parseNumber(parts[0], option)];
   if (parts.length !== 3) throw new UsageError(`${option}: give start:stop:step or one number (got ${text})`);
   const [start, stop, step] = parts.map((p) => parseNumber(p, option));
-  if (!(step > 0) || stop < start) throw new UsageError(`${option}: need step > 0 and stop >= start (got ${text})`);
+  if (!(step > 0) || stop < start)
+    throw new UsageError(`${option}: need step > 0 and stop >= start (got ${text})`);
   const out: number[] = [];
   for (let i = 0; start + i * step <= stop + 1e-9; i++) out.push(Number((start + i * step).toPrecision(12)));
   return out;

@@ -5,7 +5,12 @@ import { initEngine } from '../engine/backend.js';
 import { and, asCriterion, confident, misclassification, targeted, topK, type Criterion } from './index.js';
 
 // Three inputs, four classes. Softmax of row 0 puts 0.88 on class 2; row 1 is flat; row 2 favours class 0.
-const logits = () => tf.tensor2d([[0, 0, 3, 0.5], [1, 1, 1, 1], [4, 0, 1, 0]]);
+const logits = () =>
+  tf.tensor2d([
+    [0, 0, 3, 0.5],
+    [1, 1, 1, 1],
+    [4, 0, 1, 0],
+  ]);
 const x = () => tf.zeros([3, 1, 1, 1]) as tf.Tensor4D;
 
 function flags(c: Criterion): boolean[] {
@@ -42,7 +47,15 @@ test('and combines, subset picks rows', async () => {
   assert.deepEqual(flags(c), [true, false, true]);
   assert.deepEqual(c.goal(), { labels: [0, 0, 1], targeted: false });
   const sub = c.subset([2]);
-  assert.deepEqual(Array.from(tf.tidy(() => sub.isAdversarial(tf.zeros([1, 1, 1, 1]) as tf.Tensor4D, tf.tensor2d([[4, 0, 1, 0]]))).dataSync(), Boolean), [true]);
+  assert.deepEqual(
+    Array.from(
+      tf
+        .tidy(() => sub.isAdversarial(tf.zeros([1, 1, 1, 1]) as tf.Tensor4D, tf.tensor2d([[4, 0, 1, 0]])))
+        .dataSync(),
+      Boolean,
+    ),
+    [true],
+  );
 });
 
 test('bad labels are named', async () => {

@@ -23,7 +23,8 @@ export interface Criterion {
 function checkLabels(labels: ArrayLike<number>, what: string): number[] {
   const out = Array.from(labels);
   for (const l of out) {
-    if (!Number.isInteger(l) || l < 0) throw new Error(`${what} must be non-negative class indices (got ${l})`);
+    if (!Number.isInteger(l) || l < 0)
+      throw new Error(`${what} must be non-negative class indices (got ${l})`);
   }
   return out;
 }
@@ -34,7 +35,8 @@ function checkBatch(labels: readonly number[], logits: Tensor2D, what: string): 
   }
   const k = logits.shape[1];
   const bad = labels.find((l) => l >= k);
-  if (bad !== undefined) throw new Error(`${what}: class ${bad} is out of range for a model with ${k} classes`);
+  if (bad !== undefined)
+    throw new Error(`${what}: class ${bad} is out of range for a model with ${k} classes`);
 }
 
 const pick = (labels: readonly number[], indices: readonly number[]) => indices.map((i) => labels[i]);
@@ -50,7 +52,9 @@ export class Misclassification implements Criterion {
   }
   isAdversarial(_perturbed: Tensor4D, logits: Tensor2D): Tensor1D {
     checkBatch(this.labels, logits, 'misclassification');
-    return tf.tidy(() => tf.notEqual(tf.argMax(logits, 1), tf.tensor1d(this.labels as number[], 'int32')) as Tensor1D);
+    return tf.tidy(
+      () => tf.notEqual(tf.argMax(logits, 1), tf.tensor1d(this.labels as number[], 'int32')) as Tensor1D,
+    );
   }
   goal(): AttackGoal {
     return { labels: this.labels, targeted: false };
@@ -71,7 +75,9 @@ export class TargetedMisclassification implements Criterion {
   }
   isAdversarial(_perturbed: Tensor4D, logits: Tensor2D): Tensor1D {
     checkBatch(this.targets, logits, 'targeted misclassification');
-    return tf.tidy(() => tf.equal(tf.argMax(logits, 1), tf.tensor1d(this.targets as number[], 'int32')) as Tensor1D);
+    return tf.tidy(
+      () => tf.equal(tf.argMax(logits, 1), tf.tensor1d(this.targets as number[], 'int32')) as Tensor1D,
+    );
   }
   goal(): AttackGoal {
     return { labels: this.targets, targeted: true };
@@ -101,7 +107,10 @@ export class ConfidentMisclassification implements Criterion {
     checkBatch(this.labels, logits, 'confident misclassification');
     return tf.tidy(() => {
       const probs = tf.softmax(logits);
-      const others = tf.mul(probs, tf.sub(1, tf.oneHot(tf.tensor1d(this.labels as number[], 'int32'), logits.shape[1])));
+      const others = tf.mul(
+        probs,
+        tf.sub(1, tf.oneHot(tf.tensor1d(this.labels as number[], 'int32'), logits.shape[1])),
+      );
       return tf.greaterEqual(tf.max(others, 1), this.p) as Tensor1D;
     });
   }
@@ -129,7 +138,11 @@ export class TopKMisclassification implements Criterion {
   isAdversarial(_perturbed: Tensor4D, logits: Tensor2D): Tensor1D {
     checkBatch(this.labels, logits, `top-${this.k} misclassification`);
     return tf.tidy(() => {
-      const labelLogit = tf.sum(tf.mul(logits, tf.oneHot(tf.tensor1d(this.labels as number[], 'int32'), logits.shape[1])), 1, true);
+      const labelLogit = tf.sum(
+        tf.mul(logits, tf.oneHot(tf.tensor1d(this.labels as number[], 'int32'), logits.shape[1])),
+        1,
+        true,
+      );
       const above = tf.sum(tf.cast(tf.greater(logits, labelLogit), 'int32'), 1);
       return tf.greaterEqual(above, this.k) as Tensor1D;
     });
@@ -152,7 +165,13 @@ export class And implements Criterion {
     return `${this.a.description} and ${this.b.description}`;
   }
   isAdversarial(perturbed: Tensor4D, logits: Tensor2D): Tensor1D {
-    return tf.tidy(() => tf.logicalAnd(this.a.isAdversarial(perturbed, logits), this.b.isAdversarial(perturbed, logits)) as Tensor1D);
+    return tf.tidy(
+      () =>
+        tf.logicalAnd(
+          this.a.isAdversarial(perturbed, logits),
+          this.b.isAdversarial(perturbed, logits),
+        ) as Tensor1D,
+    );
   }
   goal(): AttackGoal | null {
     return this.a.goal() ?? this.b.goal();
@@ -164,12 +183,14 @@ export class And implements Criterion {
 
 export const misclassification = (labels: ArrayLike<number>): Criterion => new Misclassification(labels);
 export const targeted = (targets: ArrayLike<number>): Criterion => new TargetedMisclassification(targets);
-export const confident = (p: number, labels: ArrayLike<number>): Criterion => new ConfidentMisclassification(p, labels);
+export const confident = (p: number, labels: ArrayLike<number>): Criterion =>
+  new ConfidentMisclassification(p, labels);
 export const topK = (k: number, labels: ArrayLike<number>): Criterion => new TopKMisclassification(k, labels);
 export const and = (a: Criterion, b: Criterion): Criterion => new And(a, b);
 
 /** Labels alone mean Misclassification(labels). */
 export function asCriterion(criterionOrLabels: Criterion | ArrayLike<number>): Criterion {
-  if (typeof (criterionOrLabels as Criterion).isAdversarial === 'function') return criterionOrLabels as Criterion;
+  if (typeof (criterionOrLabels as Criterion).isAdversarial === 'function')
+    return criterionOrLabels as Criterion;
   return new Misclassification(criterionOrLabels as ArrayLike<number>);
 }

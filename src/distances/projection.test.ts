@@ -3,7 +3,15 @@ import { test } from 'node:test';
 import { tf } from '../engine/tf.js';
 import { initEngine } from '../engine/backend.js';
 import { Rng } from '../engine/random.js';
-import { clipToEpsBall, distance, normalizeGradient, perturbationNorm, projectPerturbation, randomInBall, type Norm } from './index.js';
+import {
+  clipToEpsBall,
+  distance,
+  normalizeGradient,
+  perturbationNorm,
+  projectPerturbation,
+  randomInBall,
+  type Norm,
+} from './index.js';
 
 const rows = (t: tf.Tensor) => Array.from(t.dataSync());
 
@@ -12,10 +20,22 @@ test('distances per sample', async () => {
   const a = tf.zeros([2, 2, 2, 1]);
   const b = tf.tensor4d([0, 0.5, 0, -0.25, 0, 0, 0, 0.1], [2, 2, 2, 1]);
   assert.deepEqual(rows(distance('l0', a, b)), [2, 1]);
-  assert.deepEqual(rows(distance('l1', a, b)).map((v) => +v.toFixed(6)), [0.75, 0.1]);
-  assert.deepEqual(rows(distance('linf', a, b)).map((v) => +v.toFixed(6)), [0.5, 0.1]);
-  assert.deepEqual(rows(distance('l2', a, b)).map((v) => +v.toFixed(6)), [+Math.sqrt(0.3125).toFixed(6), 0.1]);
-  assert.deepEqual(rows(distance('mse', a, b)).map((v) => +v.toFixed(6)), [+(0.3125 / 4).toFixed(6), +(0.01 / 4).toFixed(6)]);
+  assert.deepEqual(
+    rows(distance('l1', a, b)).map((v) => +v.toFixed(6)),
+    [0.75, 0.1],
+  );
+  assert.deepEqual(
+    rows(distance('linf', a, b)).map((v) => +v.toFixed(6)),
+    [0.5, 0.1],
+  );
+  assert.deepEqual(
+    rows(distance('l2', a, b)).map((v) => +v.toFixed(6)),
+    [+Math.sqrt(0.3125).toFixed(6), 0.1],
+  );
+  assert.deepEqual(
+    rows(distance('mse', a, b)).map((v) => +v.toFixed(6)),
+    [+(0.3125 / 4).toFixed(6), +(0.01 / 4).toFixed(6)],
+  );
   assert.throws(() => distance('l2', a, tf.zeros([2, 4])), /shapes differ/);
 });
 
@@ -28,17 +48,26 @@ for (const norm of ['linf', 'l2', 'l1'] as Norm[]) {
     norms.forEach((v) => assert.ok(v <= eps * (1 + 1e-5), `norm ${v} > eps`));
     const big = rows(perturbationNorm(delta, norm));
     big.forEach((v, i) => {
-      if (v > eps) assert.ok(Math.abs(norms[i] - eps) < 1e-4 * Math.max(1, eps), `row ${i} not on the sphere: ${norms[i]}`);
+      if (v > eps)
+        assert.ok(
+          Math.abs(norms[i] - eps) < 1e-4 * Math.max(1, eps),
+          `row ${i} not on the sphere: ${norms[i]}`,
+        );
     });
     // Nearest point: no other point of the ball sampled at random is closer to delta.
     const rng = new Rng(5);
     const dist = rows(distance('l2', delta, projected));
     for (let trial = 0; trial < 5; trial++) {
       const other = randomInBall(delta.shape, norm, eps, () => rng.seed());
-      rows(distance('l2', delta, other)).forEach((d, i) => assert.ok(d >= dist[i] - 1e-4, `a random point is nearer (${d} < ${dist[i]})`));
+      rows(distance('l2', delta, other)).forEach((d, i) =>
+        assert.ok(d >= dist[i] - 1e-4, `a random point is nearer (${d} < ${dist[i]})`),
+      );
     }
     const small = tf.mul(projected, 0.5);
-    assert.ok(tf.max(tf.abs(tf.sub(projectPerturbation(small, norm, eps), small))).dataSync()[0] < 1e-6, 'a point inside the ball moved');
+    assert.ok(
+      tf.max(tf.abs(tf.sub(projectPerturbation(small, norm, eps), small))).dataSync()[0] < 1e-6,
+      'a point inside the ball moved',
+    );
   });
 }
 

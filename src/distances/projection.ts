@@ -31,7 +31,10 @@ function projectL1(delta: Tensor, eps: number): Tensor {
     const sorted = tf.topk(abs, d).values;
     const cumulative = tf.cumsum(sorted, 1);
     const ranks = tf.range(1, d + 1);
-    const positive = tf.cast(tf.greater(tf.sub(sorted, tf.div(tf.sub(cumulative, eps), ranks)), 0), 'float32');
+    const positive = tf.cast(
+      tf.greater(tf.sub(sorted, tf.div(tf.sub(cumulative, eps), ranks)), 0),
+      'float32',
+    );
     const rho = tf.maximum(tf.sum(positive, 1), 1);
     const rhoIndex = tf.cast(tf.sub(rho, 1), 'int32');
     const cumAtRho = tf.sum(tf.mul(cumulative, tf.oneHot(rhoIndex, d)), 1);
@@ -74,7 +77,13 @@ function keepLargest(delta: Tensor, k: number): Tensor {
 }
 
 /** x0 + projection of (x - x0) onto the eps ball, then into bounds. */
-export function clipToEpsBall<T extends Tensor>(x0: T, x: T, norm: Norm, eps: number, bounds: readonly [number, number]): T {
+export function clipToEpsBall<T extends Tensor>(
+  x0: T,
+  x: T,
+  norm: Norm,
+  eps: number,
+  bounds: readonly [number, number],
+): T {
   return tf.tidy(() => clipToBounds(tf.add(x0, projectPerturbation(tf.sub(x, x0), norm, eps)), bounds)) as T;
 }
 

@@ -29,7 +29,9 @@ async function start(preferred: BackendName, warn: (message: string) => void): P
         return 'wasm';
       }
     } catch (error) {
-      warn(`advx: the wasm backend failed to start (${(error as Error).message}); using the slow cpu backend`);
+      warn(
+        `advx: the wasm backend failed to start (${(error as Error).message}); using the slow cpu backend`,
+      );
     }
   }
   await tf.setBackend('cpu');

@@ -18,7 +18,8 @@ export function registerBatchNormGradient(): void {
       const { varianceEpsilon } = attrs as unknown as { varianceEpsilon: number };
       const [x, mean, variance, scale] = saved;
       const reductionAxes = tf.backend_util.getReductionAxes(mean.shape, x.shape);
-      const reduce = (t: tf.Tensor) => tf.reshape(reductionAxes.length > 0 ? tf.sum(t, reductionAxes) : t, mean.shape);
+      const reduce = (t: tf.Tensor) =>
+        tf.reshape(reductionAxes.length > 0 ? tf.sum(t, reductionAxes) : t, mean.shape);
       const rsqrt = () => tf.rsqrt(tf.add(variance, varianceEpsilon));
       const scaled = (t: tf.Tensor) => (scale == null ? t : tf.mul(t, scale));
       return {

@@ -7,16 +7,50 @@ import { useUnfusedLayersUnderGradients } from './unfused-layers.js';
 /** A small network with every layer kind of the zoo models: conv (fused path), depthwise, BN, relu6, leaky relu, pooling, dense. */
 function network(): tf.LayersModel {
   const input = tf.input({ shape: [16, 16, 3] });
-  let y = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }) }).apply(input) as tf.SymbolicTensor;
-  y = tf.layers.batchNormalization({ movingMeanInitializer: tf.initializers.randomNormal({ seed: 2, stddev: 0.1 }) }).apply(y) as tf.SymbolicTensor;
+  let y = tf.layers
+    .conv2d({
+      filters: 8,
+      kernelSize: 3,
+      padding: 'same',
+      useBias: false,
+      kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }),
+    })
+    .apply(input) as tf.SymbolicTensor;
+  y = tf.layers
+    .batchNormalization({ movingMeanInitializer: tf.initializers.randomNormal({ seed: 2, stddev: 0.1 }) })
+    .apply(y) as tf.SymbolicTensor;
   y = tf.layers.reLU({ maxValue: 6 }).apply(y) as tf.SymbolicTensor;
-  y = tf.layers.zeroPadding2d({ padding: [[0, 1], [0, 1]] }).apply(y) as tf.SymbolicTensor;
-  y = tf.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'valid', depthwiseInitializer: tf.initializers.glorotNormal({ seed: 3 }) }).apply(y) as tf.SymbolicTensor;
-  y = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({ seed: 4 }) }).apply(y) as tf.SymbolicTensor;
+  y = tf.layers
+    .zeroPadding2d({
+      padding: [
+        [0, 1],
+        [0, 1],
+      ],
+    })
+    .apply(y) as tf.SymbolicTensor;
+  y = tf.layers
+    .depthwiseConv2d({
+      kernelSize: 3,
+      strides: 2,
+      padding: 'valid',
+      depthwiseInitializer: tf.initializers.glorotNormal({ seed: 3 }),
+    })
+    .apply(y) as tf.SymbolicTensor;
+  y = tf.layers
+    .conv2d({
+      filters: 8,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: tf.initializers.glorotNormal({ seed: 4 }),
+    })
+    .apply(y) as tf.SymbolicTensor;
   y = tf.layers.leakyReLU({ alpha: 0.1 }).apply(y) as tf.SymbolicTensor;
   y = tf.layers.maxPooling2d({ poolSize: 2 }).apply(y) as tf.SymbolicTensor;
   y = tf.layers.flatten().apply(y) as tf.SymbolicTensor;
-  y = tf.layers.dense({ units: 5, kernelInitializer: tf.initializers.glorotNormal({ seed: 5 }) }).apply(y) as tf.SymbolicTensor;
+  y = tf.layers
+    .dense({ units: 5, kernelInitializer: tf.initializers.glorotNormal({ seed: 5 }) })
+    .apply(y) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: y });
 }
 
@@ -49,9 +83,14 @@ test('input gradient on wasm equals the cpu backend and a finite difference', as
   const raw = tf.randomNormal(x.shape, 0, 1, 'float32', 9);
   const direction = tf.div(raw, tf.norm(raw)); // unit length: the probe moves x by h in total
   const h = 1e-2;
-  const fd = (f(tf.add(x, tf.mul(direction, h))).dataSync()[0] - f(tf.sub(x, tf.mul(direction, h))).dataSync()[0]) / (2 * h);
+  const fd =
+    (f(tf.add(x, tf.mul(direction, h))).dataSync()[0] - f(tf.sub(x, tf.mul(direction, h))).dataSync()[0]) /
+    (2 * h);
   const analytic = tf.sum(tf.mul(wasmGrad, direction)).dataSync()[0];
-  assert.ok(Math.abs(fd - analytic) <= 0.02 * Math.abs(analytic) + 1e-3, `directional derivative ${analytic} vs finite difference ${fd}`);
+  assert.ok(
+    Math.abs(fd - analytic) <= 0.02 * Math.abs(analytic) + 1e-3,
+    `directional derivative ${analytic} vs finite difference ${fd}`,
+  );
   await useBackend('cpu');
   const cpuGrad = tf.grad(f)(x);
   const diff = tf.max(tf.abs(tf.sub(cpuGrad, wasmGrad))).dataSync()[0];

@@ -10,7 +10,10 @@
 import { tf } from './tf.js';
 
 type Layer = tf.layers.Layer;
-type LayerCall = (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
+type LayerCall = (
+  inputs: tf.Tensor | tf.Tensor[],
+  kwargs: Record<string, unknown>,
+) => tf.Tensor | tf.Tensor[];
 interface ConvLike {
   kernel: tf.LayerVariable;
   bias: tf.LayerVariable | null;
@@ -33,10 +36,9 @@ function single(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
 }
 
 function unfusedConv2d(layer: ConvLike, x: tf.Tensor): tf.Tensor {
-  const dilation = (Array.isArray(layer.dilationRate) ? layer.dilationRate : [layer.dilationRate, layer.dilationRate]) as [
-    number,
-    number,
-  ];
+  const dilation = (
+    Array.isArray(layer.dilationRate) ? layer.dilationRate : [layer.dilationRate, layer.dilationRate]
+  ) as [number, number];
   let y: tf.Tensor = tf.conv2d(
     x as tf.Tensor4D,
     layer.kernel.read() as tf.Tensor4D,
@@ -55,7 +57,11 @@ function unfusedDense(layer: ConvLike, x: tf.Tensor): tf.Tensor {
   return layer.activation.apply(y);
 }
 
-function patch(layer: Layer, unfused: (layer: ConvLike, x: tf.Tensor) => tf.Tensor, applies: (x: tf.Tensor) => boolean) {
+function patch(
+  layer: Layer,
+  unfused: (layer: ConvLike, x: tf.Tensor) => tf.Tensor,
+  applies: (x: tf.Tensor) => boolean,
+) {
   const record = layer as unknown as Record<symbol, boolean> & { call: LayerCall };
   if (record[PATCHED]) return;
   const original = record.call.bind(layer);

@@ -12,14 +12,54 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'conv2d stride 1 same', x: [2, 7, 7, 3], f: [3, 3, 3, 4], op: (x, f) => tf.conv2d(x, f, 1, 'same') },
-  { name: 'conv2d stride 2 valid', x: [3, 9, 9, 3], f: [3, 3, 3, 5], op: (x, f) => tf.conv2d(x, f, 2, 'valid') },
-  { name: 'conv2d stride 2 same', x: [2, 8, 8, 3], f: [3, 3, 3, 5], op: (x, f) => tf.conv2d(x, f, 2, 'same') },
-  { name: 'conv2d 5x5 stride 1 valid', x: [4, 10, 10, 2], f: [5, 5, 2, 3], op: (x, f) => tf.conv2d(x, f, 1, 'valid') },
-  { name: 'depthwise stride 1 same', x: [2, 7, 7, 3], f: [3, 3, 3, 1], op: (x, f) => tf.depthwiseConv2d(x, f, 1, 'same') },
-  { name: 'depthwise stride 2 valid', x: [2, 9, 9, 3], f: [3, 3, 3, 1], op: (x, f) => tf.depthwiseConv2d(x, f, 2, 'valid') },
-  { name: 'depthwise stride 2 valid, even size', x: [3, 8, 8, 4], f: [3, 3, 4, 1], op: (x, f) => tf.depthwiseConv2d(x, f, 2, 'valid') },
-  { name: 'depthwise multiplier 2 stride 2 same', x: [2, 8, 8, 3], f: [3, 3, 3, 2], op: (x, f) => tf.depthwiseConv2d(x, f, 2, 'same') },
+  {
+    name: 'conv2d stride 1 same',
+    x: [2, 7, 7, 3],
+    f: [3, 3, 3, 4],
+    op: (x, f) => tf.conv2d(x, f, 1, 'same'),
+  },
+  {
+    name: 'conv2d stride 2 valid',
+    x: [3, 9, 9, 3],
+    f: [3, 3, 3, 5],
+    op: (x, f) => tf.conv2d(x, f, 2, 'valid'),
+  },
+  {
+    name: 'conv2d stride 2 same',
+    x: [2, 8, 8, 3],
+    f: [3, 3, 3, 5],
+    op: (x, f) => tf.conv2d(x, f, 2, 'same'),
+  },
+  {
+    name: 'conv2d 5x5 stride 1 valid',
+    x: [4, 10, 10, 2],
+    f: [5, 5, 2, 3],
+    op: (x, f) => tf.conv2d(x, f, 1, 'valid'),
+  },
+  {
+    name: 'depthwise stride 1 same',
+    x: [2, 7, 7, 3],
+    f: [3, 3, 3, 1],
+    op: (x, f) => tf.depthwiseConv2d(x, f, 1, 'same'),
+  },
+  {
+    name: 'depthwise stride 2 valid',
+    x: [2, 9, 9, 3],
+    f: [3, 3, 3, 1],
+    op: (x, f) => tf.depthwiseConv2d(x, f, 2, 'valid'),
+  },
+  {
+    name: 'depthwise stride 2 valid, even size',
+    x: [3, 8, 8, 4],
+    f: [3, 3, 4, 1],
+    op: (x, f) => tf.depthwiseConv2d(x, f, 2, 'valid'),
+  },
+  {
+    name: 'depthwise multiplier 2 stride 2 same',
+    x: [2, 8, 8, 3],
+    f: [3, 3, 3, 2],
+    op: (x, f) => tf.depthwiseConv2d(x, f, 2, 'same'),
+  },
 ];
 
 async function gradients(backend: 'cpu' | 'wasm', c: Case): Promise<Float32Array[]> {
@@ -32,11 +72,14 @@ async function gradients(backend: 'cpu' | 'wasm', c: Case): Promise<Float32Array
       const y = c.op(a as tf.Tensor4D, b as tf.Tensor4D);
       return tf.sum(tf.mul(y, probe(y)));
     };
-    return tf.grads(loss)([x, f]).map((g) => g.dataSync() as Float32Array);
+    return tf
+      .grads(loss)([x, f])
+      .map((g) => g.dataSync() as Float32Array);
   });
 }
 
-const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+const maxAbsDiff = (a: Float32Array, b: Float32Array) =>
+  a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 for (const c of cases) {
   test(`wasm input and filter gradients equal the cpu backend's: ${c.name}`, async () => {
@@ -52,7 +95,12 @@ test('the gradient kernels do not leak tensors', async () => {
   await useBackend('wasm');
   const x = tf.randomNormal([2, 8, 8, 3]) as tf.Tensor4D;
   const f = tf.randomNormal([3, 3, 3, 1]) as tf.Tensor4D;
-  const step = () => tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')))([x, f]));
+  const step = () =>
+    tf.tidy(() =>
+      tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')),
+      )([x, f]),
+    );
   tf.dispose(step());
   const before = tf.memory().numTensors;
   for (let i = 0; i < 20; i++) tf.dispose(step());
@@ -66,7 +114,8 @@ test('conv2dTranspose (the same kernel) equals the cpu backend, forward and back
     return tf.tidy(() => {
       const x = tf.randomNormal([2, 7, 7, 6], 0, 1, 'float32', 1) as tf.Tensor4D;
       const f = tf.randomNormal([4, 4, 3, 6], 0, 1, 'float32', 2) as tf.Tensor4D;
-      const op = (a: tf.Tensor, b: tf.Tensor) => tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, [2, 14, 14, 3], 2, 'same');
+      const op = (a: tf.Tensor, b: tf.Tensor) =>
+        tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, [2, 14, 14, 3], 2, 'same');
       const y = op(x, f);
       const probe = tf.randomNormal(y.shape, 0, 1, 'float32', 3);
       const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(op(a, b), probe)))([x, f]);
@@ -75,7 +124,9 @@ test('conv2dTranspose (the same kernel) equals the cpu backend, forward and back
   };
   const cpu = await run('cpu');
   const wasm = await run('wasm');
-  ['forward', 'dx', 'dfilter'].forEach((what, i) => assert.ok(maxAbsDiff(cpu[i], wasm[i]) < 1e-3, `${what} differs by ${maxAbsDiff(cpu[i], wasm[i])}`));
+  ['forward', 'dx', 'dfilter'].forEach((what, i) =>
+    assert.ok(maxAbsDiff(cpu[i], wasm[i]) < 1e-3, `${what} differs by ${maxAbsDiff(cpu[i], wasm[i])}`),
+  );
 });
 
 test('batch-norm gradients (input and parameters) equal finite differences', async () => {
@@ -87,16 +138,33 @@ test('batch-norm gradients (input and parameters) equal finite differences', asy
   const offset = tf.randomNormal([5], 0, 1, 'float32', 8);
   const probe = tf.randomNormal(x.shape, 0, 1, 'float32', 9);
   const f = (a: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: tf.Tensor, o: tf.Tensor) =>
-    tf.sum(tf.mul(tf.batchNorm(a, m as tf.Tensor1D, v as tf.Tensor1D, o as tf.Tensor1D, s as tf.Tensor1D, 1e-3), probe));
+    tf.sum(
+      tf.mul(
+        tf.batchNorm(a, m as tf.Tensor1D, v as tf.Tensor1D, o as tf.Tensor1D, s as tf.Tensor1D, 1e-3),
+        probe,
+      ),
+    );
   const inputs = [x, mean, variance, scale, offset];
   const grads = tf.grads(f)(inputs);
   inputs.forEach((input, k) => {
     const raw = tf.randomNormal(input.shape, 0, 1, 'float32', 20 + k);
     const dir = tf.div(raw, tf.norm(raw));
     const h = 1e-2;
-    const shifted = (sign: number) => f(...(inputs.map((t, j) => (j === k ? tf.add(t, tf.mul(dir, sign * h)) : t)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]));
+    const shifted = (sign: number) =>
+      f(
+        ...(inputs.map((t, j) => (j === k ? tf.add(t, tf.mul(dir, sign * h)) : t)) as [
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+        ]),
+      );
     const fd = (shifted(1).dataSync()[0] - shifted(-1).dataSync()[0]) / (2 * h);
     const analytic = tf.sum(tf.mul(grads[k], dir)).dataSync()[0];
-    assert.ok(Math.abs(fd - analytic) < 0.02 * Math.abs(analytic) + 2e-3, `input ${k}: ${analytic} vs finite difference ${fd}`);
+    assert.ok(
+      Math.abs(fd - analytic) < 0.02 * Math.abs(analytic) + 2e-3,
+      `input ${k}: ${analytic} vs finite difference ${fd}`,
+    );
   });
 });

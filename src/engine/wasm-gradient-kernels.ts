@@ -35,19 +35,19 @@ function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs, dep
 }
 
 /** The input window that kernel tap (kh, kw) sees for every output position: [N, outH, outW, C]. */
-function tapSlice(
-  xPadded: Tensor4D,
-  kh: number,
-  kw: number,
-  info: tf.backend_util.Conv2DInfo,
-): Tensor4D {
+function tapSlice(xPadded: Tensor4D, kh: number, kw: number, info: tf.backend_util.Conv2DInfo): Tensor4D {
   const [n, , , c] = xPadded.shape;
   const top = kh * info.dilationHeight;
   const left = kw * info.dilationWidth;
   return tf.stridedSlice(
     xPadded,
     [0, top, left, 0],
-    [n, top + (info.outHeight - 1) * info.strideHeight + 1, left + (info.outWidth - 1) * info.strideWidth + 1, c],
+    [
+      n,
+      top + (info.outHeight - 1) * info.strideHeight + 1,
+      left + (info.outWidth - 1) * info.strideWidth + 1,
+      c,
+    ],
     [1, info.strideHeight, info.strideWidth, 1],
   ) as Tensor4D;
 }
@@ -84,15 +84,26 @@ function cropToInput(full: Tensor4D, inputShape: number[], info: tf.backend_util
  * the dilated, fully padded dy with the flipped filter whose in/out channels are swapped. This runs on
  * XNNPACK, where wasm's own Conv2DBackpropInput kernel is a naive loop (15x slower on MobileNet).
  */
-export function conv2dInputGradient(dy: Tensor4D, filter: Tensor4D, inputShape: number[], attrs: ConvAttrs): Tensor4D {
+export function conv2dInputGradient(
+  dy: Tensor4D,
+  filter: Tensor4D,
+  inputShape: number[],
+  attrs: ConvAttrs,
+): Tensor4D {
   return tf.tidy(() => {
     const info = convInfo(inputShape, filter.shape, attrs, false);
     if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
       throw new Error('advx: conv2d input gradient on wasm supports dilation 1 only');
     }
-    const [kh, kw, ci, co] = filter.shape;
+    const [kh, kw] = filter.shape;
     const p = info.padInfo;
-    const pointwise = kh === 1 && kw === 1 && info.strideHeight === 1 && info.strideWidth === 1 && p.top === 0 && p.left === 0;
+    const pointwise =
+      kh === 1 &&
+      kw === 1 &&
+      info.strideHeight === 1 &&
+      info.strideWidth === 1 &&
+      p.top === 0 &&
+      p.left === 0;
     const transposed = tf.transpose(filter, [0, 1, 3, 2]) as Tensor4D;
     const swapped = kh === 1 && kw === 1 ? transposed : (tf.reverse(transposed, [0, 1]) as Tensor4D);
     if (pointwise && info.outHeight === inputShape[1] && info.outWidth === inputShape[2]) {
@@ -109,7 +120,12 @@ export function conv2dInputGradient(dy: Tensor4D, filter: Tensor4D, inputShape: 
 }
 
 /** dW[kh,kw,ci,co] = sum over n,oh,ow of xPadded[n, oh*s+kh, ow*s+kw, ci] * dy[n,oh,ow,co]. */
-export function conv2dFilterGradient(x: Tensor4D, dy: Tensor4D, filterShape: number[], attrs: ConvAttrs): tf.Tensor {
+export function conv2dFilterGradient(
+  x: Tensor4D,
+  dy: Tensor4D,
+  filterShape: number[],
+  attrs: ConvAttrs,
+): tf.Tensor {
   return tf.tidy(() => {
     const info = convInfo(x.shape, filterShape, attrs, false);
     const [kh, kw, ci, co] = filterShape;
@@ -139,26 +155,44 @@ function dilate(dy: Tensor4D, sh: number, sw: number): Tensor4D {
     [0, sw - 1],
     [0, 0],
   ]);
-  return tf.slice(tf.reshape(spread, [n, h * sh, w * sw, c]) as Tensor4D, [0, 0, 0, 0], [n, (h - 1) * sh + 1, (w - 1) * sw + 1, c]);
+  return tf.slice(
+    tf.reshape(spread, [n, h * sh, w * sw, c]) as Tensor4D,
+    [0, 0, 0, 0],
+    [n, (h - 1) * sh + 1, (w - 1) * sw + 1, c],
+  );
 }
 
 /**
  * dx of a depthwise convolution: a stride-1 depthwise convolution of the dilated, fully padded dy with
  * the spatially flipped filter, then cropped back to the input's window.
  */
-export function depthwiseInputGradient(dy: Tensor4D, filter: Tensor4D, inputShape: number[], attrs: ConvAttrs): Tensor4D {
+export function depthwiseInputGradient(
+  dy: Tensor4D,
+  filter: Tensor4D,
+  inputShape: number[],
+  attrs: ConvAttrs,
+): Tensor4D {
   return tf.tidy(() => {
     const info = convInfo(inputShape, filter.shape, attrs, true);
     if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
       throw new Error('advx: depthwise input gradient on wasm supports dilation 1 only');
     }
     const [kh, kw, c, mult] = filter.shape;
-    const [n, h, w] = inputShape;
+    const n = inputShape[0];
     const flipped = tf.reverse(filter, [0, 1]);
     let full: Tensor4D | null = null;
     for (let m = 0; m < mult; m++) {
       const dyM =
-        mult === 1 ? dy : (tf.reshape(tf.slice(tf.reshape(dy, [n, info.outHeight, info.outWidth, c, mult]), [0, 0, 0, 0, m], [-1, -1, -1, -1, 1]), [n, info.outHeight, info.outWidth, c]) as Tensor4D);
+        mult === 1
+          ? dy
+          : (tf.reshape(
+              tf.slice(
+                tf.reshape(dy, [n, info.outHeight, info.outWidth, c, mult]),
+                [0, 0, 0, 0, m],
+                [-1, -1, -1, -1, 1],
+              ),
+              [n, info.outHeight, info.outWidth, c],
+            ) as Tensor4D);
       const fM = mult === 1 ? flipped : tf.slice(flipped, [0, 0, 0, m], [-1, -1, -1, 1]);
       const spread = tf.pad(dilate(dyM, info.strideHeight, info.strideWidth), [
         [0, 0],
@@ -174,7 +208,12 @@ export function depthwiseInputGradient(dy: Tensor4D, filter: Tensor4D, inputShap
 }
 
 /** dW[kh,kw,c,m] = sum over n,oh,ow of xPadded[n, oh*s+kh, ow*s+kw, c] * dy[n,oh,ow,c*mult+m]. */
-export function depthwiseFilterGradient(x: Tensor4D, dy: Tensor4D, filterShape: number[], attrs: ConvAttrs): tf.Tensor {
+export function depthwiseFilterGradient(
+  x: Tensor4D,
+  dy: Tensor4D,
+  filterShape: number[],
+  attrs: ConvAttrs,
+): tf.Tensor {
   return tf.tidy(() => {
     const info = convInfo(x.shape, filterShape, attrs, true);
     const [kh, kw, c, mult] = filterShape;
@@ -209,21 +248,41 @@ export function registerWasmGradientKernels(): void {
     ({ inputs, attrs }) => {
       const a = attrs as unknown as ConvAttrs & { inputShape: number[] };
       assertChannelsLast('Conv2DBackpropInput', a.dataFormat);
-      return conv2dInputGradient(inputs.dy as Tensor4D, inputs.filter as Tensor4D, a.inputShape, a) as unknown as tf.TensorInfo;
+      return conv2dInputGradient(
+        inputs.dy as Tensor4D,
+        inputs.filter as Tensor4D,
+        a.inputShape,
+        a,
+      ) as unknown as tf.TensorInfo;
     },
     true,
   );
   add('Conv2DBackpropFilter', ({ inputs, attrs }) => {
     const a = attrs as unknown as ConvAttrs & { filterShape: number[] };
     assertChannelsLast('Conv2DBackpropFilter', a.dataFormat);
-    return conv2dFilterGradient(inputs.x as Tensor4D, inputs.dy as Tensor4D, a.filterShape, a) as unknown as tf.TensorInfo;
+    return conv2dFilterGradient(
+      inputs.x as Tensor4D,
+      inputs.dy as Tensor4D,
+      a.filterShape,
+      a,
+    ) as unknown as tf.TensorInfo;
   });
   add('DepthwiseConv2dNativeBackpropInput', ({ inputs, attrs }) => {
     const a = attrs as unknown as ConvAttrs & { inputShape: number[] };
-    return depthwiseInputGradient(inputs.dy as Tensor4D, inputs.filter as Tensor4D, a.inputShape, a) as unknown as tf.TensorInfo;
+    return depthwiseInputGradient(
+      inputs.dy as Tensor4D,
+      inputs.filter as Tensor4D,
+      a.inputShape,
+      a,
+    ) as unknown as tf.TensorInfo;
   });
   add('DepthwiseConv2dNativeBackpropFilter', ({ inputs, attrs }) => {
     const a = attrs as unknown as ConvAttrs & { filterShape: number[] };
-    return depthwiseFilterGradient(inputs.x as Tensor4D, inputs.dy as Tensor4D, a.filterShape, a) as unknown as tf.TensorInfo;
+    return depthwiseFilterGradient(
+      inputs.x as Tensor4D,
+      inputs.dy as Tensor4D,
+      a.filterShape,
+      a,
+    ) as unknown as tf.TensorInfo;
   });
 }

@@ -20,7 +20,7 @@ async function fetchBytes(url: string): Promise<Buffer> {
   try {
     response = await fetch(url);
   } catch (error) {
-    throw new Error(`${url}: download failed (${(error as Error).message})`);
+    throw new Error(`${url}: download failed (${(error as Error).message})`, { cause: error });
   }
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`);
   return Buffer.from(await response.arrayBuffer());
@@ -47,7 +47,8 @@ export async function downloadModel(url: string, cacheDir: string = defaultCache
     } catch {
       throw new Error(`${modelUrl.href}: not valid JSON`);
     }
-    if (!Array.isArray(json?.weightsManifest)) throw new Error(`${modelUrl.href}: not a TensorFlow.js model.json (no weightsManifest)`);
+    if (!Array.isArray(json?.weightsManifest))
+      throw new Error(`${modelUrl.href}: not a TensorFlow.js model.json (no weightsManifest)`);
     writeFileSync(join(partial, 'model.json'), jsonBytes);
     for (const group of json.weightsManifest) {
       for (const path of group.paths) {

@@ -32,7 +32,8 @@ export function outputOrderFromWnids(wnidsInNetworkOrder: readonly string[]): nu
   const position = new Map(wnidsInNetworkOrder.map((w, i) => [w, i]));
   return imagenetClasses().map((c) => {
     const i = position.get(c.wnid);
-    if (i === undefined) throw new Error(`class ${c.wnid} (${c.name}) is missing from the network's class list`);
+    if (i === undefined)
+      throw new Error(`class ${c.wnid} (${c.name}) is missing from the network's class list`);
     return i;
   });
 }
@@ -42,11 +43,19 @@ export function classIndex(labels: readonly string[], query: string): number {
   const trimmed = query.trim();
   if (/^\d+$/.test(trimmed)) {
     const i = Number(trimmed);
-    if (i >= labels.length) throw new Error(`class ${i} is out of range (the model has ${labels.length} classes)`);
+    if (i >= labels.length)
+      throw new Error(`class ${i} is out of range (the model has ${labels.length} classes)`);
     return i;
   }
-  const norm = (s: string) => s.toLowerCase().replace(/[\s_-]+/g, ' ').trim();
+  const norm = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[\s_-]+/g, ' ')
+      .trim();
   const i = labels.findIndex((l) => norm(l) === norm(trimmed));
-  if (i < 0) throw new Error(`unknown class '${query}' (give an index 0..${labels.length - 1} or an exact class name)`);
+  if (i < 0)
+    throw new Error(
+      `unknown class '${query}' (give an index 0..${labels.length - 1} or an exact class name)`,
+    );
   return i;
 }

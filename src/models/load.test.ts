@@ -68,12 +68,22 @@ test('a model URL downloads once into the cache and gives the same predictions',
 
 test('download errors name the URL and leave no half-filled cache', async () => {
   const cacheDir = join(work, 'cache404');
-  await assert.rejects(loadModel(`${base}nothing/model.json`, { cacheDir }), /nothing\/model\.json: HTTP 404/);
-  await assert.rejects(loadModel('http://127.0.0.1:9/model.json', { cacheDir }), /127.0.0.1:9\/model.json: download failed/);
+  await assert.rejects(
+    loadModel(`${base}nothing/model.json`, { cacheDir }),
+    /nothing\/model\.json: HTTP 404/,
+  );
+  await assert.rejects(
+    loadModel('http://127.0.0.1:9/model.json', { cacheDir }),
+    /127.0.0.1:9\/model.json: download failed/,
+  );
   await assert.rejects(loadModel('http://127.0.0.1:99999/model.json', { cacheDir }), /not a valid URL/);
 });
 
-function brokenCopy(name: string, edit: (json: Record<string, unknown>) => void, removeWeights = false): string {
+function brokenCopy(
+  name: string,
+  edit: (json: Record<string, unknown>) => void,
+  removeWeights = false,
+): string {
   const dir = join(work, name);
   cpSync(source, dir, { recursive: true });
   const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as Record<string, unknown>;
@@ -85,12 +95,18 @@ function brokenCopy(name: string, edit: (json: Record<string, unknown>) => void,
 
 test('bad model folders get one clear message each', async () => {
   const manifest = (json: Record<string, unknown>) => (json.weightsManifest as { paths: string[] }[])[0];
-  await assert.rejects(loadModel(brokenCopy('missing', () => undefined, true)), /weights file 'weights.bin' is missing/);
+  await assert.rejects(
+    loadModel(brokenCopy('missing', () => undefined, true)),
+    /weights file 'weights.bin' is missing/,
+  );
   await assert.rejects(
     loadModel(brokenCopy('escape', (j) => (manifest(j).paths = ['../mnist-dnn-2/weights.bin']))),
     /weights path '..\/mnist-dnn-2\/weights.bin' escapes the model folder/,
   );
-  await assert.rejects(loadModel(brokenCopy('absolute', (j) => (manifest(j).paths = ['/etc/passwd']))), /must be a relative file name/);
+  await assert.rejects(
+    loadModel(brokenCopy('absolute', (j) => (manifest(j).paths = ['/etc/passwd']))),
+    /must be a relative file name/,
+  );
   const truncated = brokenCopy('short', () => undefined);
   writeFileSync(join(truncated, 'weights.bin'), Buffer.alloc(100));
   await assert.rejects(loadModel(truncated), /hold 100 bytes, the manifest declares 636040/);
@@ -103,7 +119,10 @@ test('bad model folders get one clear message each', async () => {
 });
 
 test('URL downloads refuse weights paths that escape the cache folder', async () => {
-  const evil = brokenCopy('evil', (j) => ((j.weightsManifest as { paths: string[] }[])[0].paths = ['../../outside.bin']));
+  const evil = brokenCopy(
+    'evil',
+    (j) => ((j.weightsManifest as { paths: string[] }[])[0].paths = ['../../outside.bin']),
+  );
   const server2 = createServer((req, res) => {
     const file = join(evil, (req.url ?? '/').replace(/^\//, ''));
     if (existsSync(file)) res.writeHead(200).end(readFileSync(file));
@@ -112,7 +131,10 @@ test('URL downloads refuse weights paths that escape the cache folder', async ()
   await new Promise<void>((resolve) => server2.listen(0, '127.0.0.1', resolve));
   const port = (server2.address() as { port: number }).port;
   const cacheDir = join(work, 'cache-evil');
-  await assert.rejects(loadModel(`http://127.0.0.1:${port}/model.json`, { cacheDir }), /escapes the model folder/);
+  await assert.rejects(
+    loadModel(`http://127.0.0.1:${port}/model.json`, { cacheDir }),
+    /escapes the model folder/,
+  );
   assert.ok(!existsSync(join(work, 'outside.bin')));
   server2.close();
 });

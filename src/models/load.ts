@@ -11,7 +11,7 @@ import { loadNetwork } from './model-files.js';
 import { downloadModel } from './download.js';
 import { namedPreprocessing, type Preprocessing, type PreprocessName } from './preprocessing.js';
 import { TfjsModel } from './tfjs-model.js';
-import { ZOO, zooNames } from './zoo.js';
+import { userModelLocation, ZOO, zooNames } from './zoo.js';
 
 export interface LoadOptions {
   bounds?: Bounds;
@@ -33,15 +33,45 @@ function folderOf(path: string): string {
   return statSync(path).isDirectory() ? path : dirname(path);
 }
 
+const isUrl = (s: string) => /^https?:\/\//i.test(s);
+
+/** `NAME=PATH_OR_URL` for a zoo model whose files the user supplies (e.g. `resnet50=./resnet50/model.json`). */
+function splitZooSpec(spec: string): { name: string; location?: string } {
+  const eq = spec.indexOf('=');
+  if (eq > 0 && ZOO[spec.slice(0, eq)]?.env !== undefined)
+    return { name: spec.slice(0, eq), location: spec.slice(eq + 1) };
+  return { name: spec };
+}
+
+async function zooFolder(name: string, location: string | undefined, options: LoadOptions): Promise<string> {
+  const entry = ZOO[name];
+  const where = entry.env !== undefined ? userModelLocation(name, entry.env, location) : entry.dir();
+  if (isUrl(where)) return downloadModel(where, options.cacheDir);
+  if (entry.env !== undefined) {
+    if (!existsSync(where)) throw new Error(`model '${name}': ${where}: no such model file or folder`);
+    return folderOf(where);
+  }
+  if (!existsSync(where))
+    throw new Error(`model '${name}' not found at ${where} (set ADVX_HOME to the folder holding models/)`);
+  return where;
+}
+
 export async function loadModel(spec: string, options: LoadOptions = {}): Promise<TfjsModel> {
   await initEngine();
-  const entry = ZOO[spec];
+  const { name: zooName, location } = splitZooSpec(spec);
+  const entry = ZOO[zooName];
   if (entry !== undefined) {
-    const dir = entry.dir();
-    if (!existsSync(dir)) throw new Error(`model '${spec}' not found at ${dir} (set ADVX_HOME to the folder holding models/)`);
+    const dir = await zooFolder(zooName, location, options);
     const { net } = await loadNetwork(dir);
+    const shape = (net.inputs[0].shape ?? []).slice(1);
+    if (entry.inputShape !== undefined && shape.join(',') !== entry.inputShape.join(',')) {
+      net.dispose();
+      throw new Error(
+        `model '${zooName}' at ${dir}: takes inputs [${shape}], expected [${entry.inputShape}]`,
+      );
+    }
     return new TfjsModel(net, {
-      name: spec,
+      name: zooName,
       bounds: [0, 1],
       preprocessing: entry.preprocessing,
       labels: entry.labels(),

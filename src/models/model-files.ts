@@ -22,7 +22,7 @@ export function readModelJson(file: string): ModelJson {
   try {
     json = JSON.parse(readFileSync(file, 'utf8')) as ModelJson;
   } catch (error) {
-    throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
+    throw new Error(`${file}: not valid JSON (${(error as Error).message})`, { cause: error });
   }
   if (json === null || typeof json !== 'object' || json.modelTopology === undefined) {
     throw new Error(`${file}: not a TensorFlow.js model.json (no modelTopology)`);
@@ -34,7 +34,9 @@ export function readModelJson(file: string): ModelJson {
 /** Resolves a weights path of the manifest, refusing any that leaves the model folder. */
 export function weightsPathInside(dir: string, path: string, modelFile: string): string {
   if (typeof path !== 'string' || path === '' || isAbsolute(path) || /^[a-z]+:/i.test(path)) {
-    throw new Error(`${modelFile}: weights path '${path}' must be a relative file name inside the model folder`);
+    throw new Error(
+      `${modelFile}: weights path '${path}' must be a relative file name inside the model folder`,
+    );
   }
   const full = resolve(dir, path);
   const rel = relative(resolve(dir), full);
@@ -73,7 +75,9 @@ export function readModelFolder(dir: string): ModelFolder {
       buffers.push(readFileSync(file));
     }
     if (actual !== declared) {
-      throw new Error(`${modelFile}: weights of group [${group.paths.join(', ')}] hold ${actual} bytes, the manifest declares ${declared}`);
+      throw new Error(
+        `${modelFile}: weights of group [${group.paths.join(', ')}] hold ${actual} bytes, the manifest declares ${declared}`,
+      );
     }
     weightSpecs.push(...group.weights);
   }
@@ -99,7 +103,9 @@ export function isGraphModel(json: ModelJson): boolean {
 }
 
 /** Loads the network of a model folder (layers or graph model). */
-export async function loadNetwork(dir: string): Promise<{ net: tf.LayersModel | tf.GraphModel; json: ModelJson }> {
+export async function loadNetwork(
+  dir: string,
+): Promise<{ net: tf.LayersModel | tf.GraphModel; json: ModelJson }> {
   if (!existsSync(dir)) throw new Error(`${dir}: no such model folder`);
   const { json, artifacts } = readModelFolder(dir);
   try {
@@ -107,6 +113,8 @@ export async function loadNetwork(dir: string): Promise<{ net: tf.LayersModel | 
     const net = isGraphModel(json) ? await tf.loadGraphModel(handler) : await tf.loadLayersModel(handler);
     return { net, json };
   } catch (error) {
-    throw new Error(`${join(dir, 'model.json')}: could not build the model (${(error as Error).message})`);
+    throw new Error(`${join(dir, 'model.json')}: could not build the model (${(error as Error).message})`, {
+      cause: error,
+    });
   }
 }

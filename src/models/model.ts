@@ -57,7 +57,9 @@ export function topPredictions(model: Model, x: Tensor4D, k = 3): Prediction[][]
   const values = top.values.arraySync() as number[][];
   const indices = top.indices.arraySync() as number[][];
   tf.dispose([logits, top.values, top.indices]);
-  return indices.map((row, n) => row.map((index, j) => ({ index, name: model.labels[index] ?? String(index), p: values[n][j] })));
+  return indices.map((row, n) =>
+    row.map((index, j) => ({ index, name: model.labels[index] ?? String(index), p: values[n][j] })),
+  );
 }
 
 /** Fraction of inputs whose prediction equals the label. */

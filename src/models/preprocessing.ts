@@ -39,8 +39,10 @@ export function applyPreprocessing(x: Tensor4D, p: Preprocessing): Tensor4D {
   return tf.tidy(() => {
     let y: Tensor4D = p.flipChannels ? tf.reverse(x, 3) : x;
     if (p.scale !== undefined && p.scale !== 1) y = tf.mul(y, p.scale);
-    if (p.mean !== undefined) y = tf.sub(y, typeof p.mean === 'number' ? p.mean : tf.tensor1d(p.mean as number[]));
-    if (p.std !== undefined) y = tf.div(y, typeof p.std === 'number' ? p.std : tf.tensor1d(p.std as number[]));
+    if (p.mean !== undefined)
+      y = tf.sub(y, typeof p.mean === 'number' ? p.mean : tf.tensor1d(p.mean as number[]));
+    if (p.std !== undefined)
+      y = tf.div(y, typeof p.std === 'number' ? p.std : tf.tensor1d(p.std as number[]));
     return y;
   });
 }

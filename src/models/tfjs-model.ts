@@ -34,7 +34,8 @@ export function stripFinalSoftmax(net: tf.LayersModel): boolean {
   while (i > 0 && TRAILING_SHAPE_LAYERS.has(layers[i].getClassName())) i--;
   const layer = layers[i] as unknown as { activation?: { getClassName(): string } };
   if (layer.activation === undefined || layer.activation.getClassName() !== 'softmax') return false;
-  const linear = (tf.layers.activation({ activation: 'linear' }) as unknown as { activation: unknown }).activation;
+  const linear = (tf.layers.activation({ activation: 'linear' }) as unknown as { activation: unknown })
+    .activation;
   (layer as { activation: unknown }).activation = linear;
   return true;
 }
@@ -59,7 +60,8 @@ export class TfjsModel implements Model {
   ) {
     this.name = options.name;
     this.bounds = options.bounds ?? [0, 1];
-    if (!(this.bounds[0] < this.bounds[1])) throw new Error(`bounds must be LO,HI with LO < HI (got ${this.bounds})`);
+    if (!(this.bounds[0] < this.bounds[1]))
+      throw new Error(`bounds must be LO,HI with LO < HI (got ${this.bounds})`);
     this.preprocessing = options.preprocessing ?? {};
     const inputShape = (net.inputs[0].shape ?? []) as number[];
     if (inputShape.length !== 4 || inputShape.slice(1).some((d) => d === null || d === -1)) {
@@ -72,7 +74,8 @@ export class TfjsModel implements Model {
     }
     const outShape = (net.outputs[0].shape ?? []) as number[];
     const k = options.outputOrder?.length ?? outShape[outShape.length - 1];
-    if (typeof k !== 'number' || k < 2) throw new Error(`model ${this.name}: cannot tell its number of classes`);
+    if (typeof k !== 'number' || k < 2)
+      throw new Error(`model ${this.name}: cannot tell its number of classes`);
     this.numClasses = k;
     this.labels = options.labels ?? Array.from({ length: k }, (_, i) => String(i));
     if (this.labels.length !== k) {
@@ -85,7 +88,9 @@ export class TfjsModel implements Model {
     return tf.tidy(() => {
       const input = applyPreprocessing(x, this.preprocessing);
       const out = (
-        isLayersModel(this.net) ? this.net.apply(input, { training: false }) : this.net.execute(input, this.options.outputNode)
+        isLayersModel(this.net)
+          ? this.net.apply(input, { training: false })
+          : this.net.execute(input, this.options.outputNode)
       ) as tf.Tensor;
       const flat = tf.reshape(out, [x.shape[0], -1]) as Tensor2D;
       return this.order === null ? flat : (tf.gather(flat, this.order, 1) as Tensor2D);

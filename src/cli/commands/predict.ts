@@ -19,14 +19,21 @@ export interface PredictReport {
   images: { file: string; top: Prediction[] }[];
 }
 
-export async function predictAction(files: string[], flags: PredictFlags, out: (s: string) => void = (s) => process.stdout.write(s)) {
+export async function predictAction(
+  files: string[],
+  flags: PredictFlags,
+  out: (s: string) => void = (s) => process.stdout.write(s),
+) {
   await initEngine();
   const model = await loadModelFromFlags(flags);
   const k = await asUsage(() => parseInteger(flags.top, '--top', 1));
   const x = await asUsage(() => loadImagesFor(files, model));
   const top = topPredictions(model, x, k);
   tf.dispose(x);
-  const report: PredictReport = { model: model.name, images: files.map((file, i) => ({ file, top: top[i] })) };
+  const report: PredictReport = {
+    model: model.name,
+    images: files.map((file, i) => ({ file, top: top[i] })),
+  };
   if (flags.json) {
     out(JSON.stringify(report, null, 2) + '\n');
   } else {
@@ -39,7 +46,7 @@ export function registerPredictCommand(program: Command): void {
   addModelOptions(
     program
       .command('predict')
-      .description("top-K predictions of a model for image files")
+      .description('top-K predictions of a model for image files')
       .argument('<images...>', 'JPEG or PNG files'),
   )
     .option('-k, --top <K>', 'how many classes to show', '3')

@@ -1,0 +1,7 @@
+/** TensorFlow.js set-up: the shared tfjs instance, backend choice, gradient kernels, seeded randomness. */
+export { tf } from './tf.js';
+export { initEngine, useBackend, type BackendName } from './backend.js';
+export { useUnfusedLayersUnderGradients } from './unfused-layers.js';
+export { registerWasmGradientKernels } from './wasm-gradient-kernels.js';
+export { registerBatchNormGradient } from './batch-norm-gradient.js';
+export { Rng } from './random.js';
