@@ -168,3 +168,18 @@ test('batch-norm gradients (input and parameters) equal finite differences', asy
     );
   });
 });
+
+test('1x1 convolutions (the matMul path of both gradients) equal the cpu backend', async () => {
+  const c: Case = { name: '1x1', x: [2, 6, 6, 5], f: [1, 1, 5, 7], op: (x, f) => tf.conv2d(x, f, 1, 'same') };
+  const c2: Case = {
+    name: '1x1 stride 2',
+    x: [2, 7, 7, 5],
+    f: [1, 1, 5, 7],
+    op: (x, f) => tf.conv2d(x, f, 2, 'valid'),
+  };
+  for (const k of [c, c2]) {
+    const [cpuDx, cpuDf] = await gradients('cpu', k);
+    const [wasmDx, wasmDf] = await gradients('wasm', k);
+    assert.ok(maxAbsDiff(cpuDx, wasmDx) < 1e-4 && maxAbsDiff(cpuDf, wasmDf) < 1e-4, k.name);
+  }
+});

@@ -119,7 +119,12 @@ export function conv2dInputGradient(
   });
 }
 
-/** dW[kh,kw,ci,co] = sum over n,oh,ow of xPadded[n, oh*s+kh, ow*s+kw, ci] * dy[n,oh,ow,co]. */
+/**
+ * dW[kh,kw,ci,co] = sum over n,oh,ow of xPadded[n, oh*s+kh, ow*s+kw, ci] * dy[n,oh,ow,co]: itself one
+ * convolution on XNNPACK, of xPadded with batch and channels swapped ([ci, H, W, n]) by dy used as the
+ * filter ([oh, ow, n, co]) at dilation = stride. (Formulation first used in the project by the GAN and
+ * adversarial-training code; 10-25x faster than per-tap matMuls.)
+ */
 export function conv2dFilterGradient(
   x: Tensor4D,
   dy: Tensor4D,
@@ -128,18 +133,23 @@ export function conv2dFilterGradient(
 ): tf.Tensor {
   return tf.tidy(() => {
     const info = convInfo(x.shape, filterShape, attrs, false);
-    const [kh, kw, ci, co] = filterShape;
-    const rows = x.shape[0] * info.outHeight * info.outWidth;
-    const xp = padForConv(x, info);
-    const dy2 = tf.reshape(dy, [rows, co]);
-    const taps: tf.Tensor[] = [];
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        // An explicit transpose: wasm's matMul with transposeA/B set runs a slow path (~10x).
-        taps.push(tf.matMul(tf.transpose(tf.reshape(tapSlice(xp, i, j, info), [rows, ci])), dy2));
-      }
+    if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
+      throw new Error('advx: conv2d filter gradient on wasm supports dilation 1 only');
     }
-    return tf.reshape(tf.stack(taps), [kh, kw, ci, co]);
+    const [kh, kw, ci, co] = filterShape;
+    const xp = padForConv(x, info);
+    if (kh === 1 && kw === 1) {
+      // 1x1: one matMul of the strided input against dy is faster than the convolution below.
+      const rows = x.shape[0] * info.outHeight * info.outWidth;
+      const taps = tf.reshape(tapSlice(xp, 0, 0, info), [rows, ci]);
+      return tf.reshape(tf.matMul(tf.transpose(taps), tf.reshape(dy, [rows, co])), filterShape);
+    }
+    const swapped = tf.transpose(xp, [3, 1, 2, 0]) as Tensor4D;
+    const dyFilter = tf.transpose(dy, [1, 2, 0, 3]) as Tensor4D;
+    const dilations: [number, number] = [info.strideHeight, info.strideWidth];
+    const full = tf.conv2d(swapped, dyFilter, 1, 'valid', 'NHWC', dilations);
+    const taps = tf.slice(full, [0, 0, 0, 0], [ci, kh, kw, co]);
+    return tf.transpose(taps, [1, 2, 0, 3]);
   });
 }
 
