@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { PNG } from 'pngjs';
 import { packageRoot, sharedDataDir, sharedModelsDir } from '../data/locations.js';
@@ -48,7 +48,7 @@ test('advx attack on a photo with MobileNet: FGSM 2/255 flips it, writes both PN
   assert.notEqual(run.top[0].name, 'mountain_tent');
   assert.ok(run.linf <= 2 / 255 + 1e-6 && run.linf > 1 / 255);
   for (const file of [run.adversarial, run.perturbation]) {
-    const png = PNG.sync.read(readFileSync(join(work, file)));
+    const png = PNG.sync.read(readFileSync(resolve(work, file)));
     assert.equal(png.width, 224);
     assert.equal(png.height, 224);
   }
