@@ -40,6 +40,17 @@ export function stripFinalSoftmax(net: tf.LayersModel): boolean {
   return true;
 }
 
+/** Number of outputs: from the declared shape, or (graph models often declare none) from one probe run. */
+function outputWidth(net: Net, declared: number[], inputShape: readonly number[]): number | undefined {
+  const last = declared[declared.length - 1];
+  if (typeof last === 'number' && last > 0) return last;
+  if (isLayersModel(net)) return undefined;
+  return tf.tidy(() => {
+    const out = net.execute(tf.zeros([1, ...inputShape])) as tf.Tensor;
+    return out.shape[out.shape.length - 1];
+  });
+}
+
 function isLayersModel(net: Net): net is tf.LayersModel {
   return (net as tf.LayersModel).layers !== undefined;
 }
@@ -73,7 +84,7 @@ export class TfjsModel implements Model {
       useUnfusedLayersUnderGradients(net);
     }
     const outShape = (net.outputs[0].shape ?? []) as number[];
-    const k = options.outputOrder?.length ?? outShape[outShape.length - 1];
+    const k = options.outputOrder?.length ?? outputWidth(net, outShape, this.inputShape);
     if (typeof k !== 'number' || k < 2)
       throw new Error(`model ${this.name}: cannot tell its number of classes`);
     this.numClasses = k;
