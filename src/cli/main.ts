@@ -9,6 +9,11 @@ import { reportError } from './errors.js';
 import { registerAttackCommand } from './commands/attack.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerTrainCommand } from './commands/train.js';
+import { registerNoiseSweepCommand } from './commands/experiment-noise-sweep.js';
+import { registerNoisePgdCommand } from './commands/experiment-noise-pgd.js';
+import { registerTransferZooCommand } from './commands/experiment-transfer-zoo.js';
+import { registerTransferCommand } from './commands/experiment-transfer.js';
+import { registerReportCommand } from './commands/report.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -22,6 +27,11 @@ export function buildProgram(): Command {
   registerPredictCommand(program);
   registerAttackCommand(program);
   registerTrainCommand(program);
+  registerNoiseSweepCommand(program);
+  registerNoisePgdCommand(program);
+  registerTransferZooCommand(program);
+  registerTransferCommand(program);
+  registerReportCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

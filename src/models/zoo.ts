@@ -11,8 +11,12 @@ import { namedPreprocessing, type Preprocessing } from './preprocessing.js';
 
 export interface ZooEntry {
   description: string;
-  /** Folder with model.json, or null when the user must give one. */
+  /** Folder with model.json (or, for models the user supplies, a folder or model.json URL). */
   dir: () => string;
+  /** [height, width, channels] the network must take (checked on load). */
+  inputShape?: readonly [number, number, number];
+  /** Environment variable naming the folder or URL of a model whose weights the user supplies. */
+  env?: string;
   preprocessing: Preprocessing;
   labels: () => readonly string[];
   outputOrder?: () => readonly number[];
@@ -20,6 +24,32 @@ export interface ZooEntry {
 }
 
 export const DEFAULT_MODEL = 'fashion-mnist-cnn';
+
+/**
+ * Where a model whose weights the user supplies lives: `--model NAME=PATH_OR_URL` (passed as
+ * `location`) or the environment variable `env`.
+ */
+export function userModelLocation(name: string, env: string, location?: string): string {
+  const where = location ?? process.env[env];
+  if (where === undefined || where.trim() === '') {
+    throw new Error(
+      `model '${name}' needs its TensorFlow.js files: give a folder or model.json URL with --model ${name}=PATH_OR_URL or ${env}=PATH_OR_URL`,
+    );
+  }
+  return where.trim();
+}
+
+const userSupplied = (
+  name: string,
+  env: string,
+  description: string,
+  extra: Omit<ZooEntry, 'description' | 'dir' | 'env'>,
+): ZooEntry => ({
+  description: `${description}; weights not included: --model ${name}=PATH_OR_URL or ${env}`,
+  dir: () => userModelLocation(name, env),
+  env,
+  ...extra,
+});
 
 const mnist = (folder: string, description: string): ZooEntry => ({
   description,
@@ -51,11 +81,36 @@ export const ZOO: Record<string, ZooEntry> = {
     labels: imagenetLabels,
     outputOrder: () => {
       const file = join(sharedModelsDir(), 'darknet-tiny-imagenet', 'labels_darknet_order_wnids.txt');
-      const wnids = readFileSync(file, 'utf8').split('\n').map((l) => l.trim().split(/\s+/)[0]).filter((w) => w !== '');
+      const wnids = readFileSync(file, 'utf8')
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/)[0])
+        .filter((w) => w !== '');
       return outputOrderFromWnids(wnids.slice(0, 1000));
     },
     dataset: 'imagenet',
   },
+  resnet50: userSupplied(
+    'resnet50',
+    'ADVX_RESNET50',
+    'ImageNet ResNet-50 (Keras), 224x224, caffe preprocessing (BGR, ImageNet means)',
+    {
+      inputShape: [224, 224, 3],
+      preprocessing: namedPreprocessing('caffe', [0, 1]),
+      labels: imagenetLabels,
+      dataset: 'imagenet',
+    },
+  ),
+  'inception-v3': userSupplied(
+    'inception-v3',
+    'ADVX_INCEPTION_V3',
+    'ImageNet Inception-V3 (Keras), 299x299 (inputs scaled to [-1,1])',
+    {
+      inputShape: [299, 299, 3],
+      preprocessing: namedPreprocessing('tf', [0, 1]),
+      labels: imagenetLabels,
+      dataset: 'imagenet',
+    },
+  ),
   'mnist-cnn': mnist('mnist-cnn', 'MNIST CNN (Kolter/Madry tutorial), standard training'),
   'mnist-cnn-robust': mnist('mnist-cnn-robust', 'MNIST CNN, PGD adversarially trained (eps 0.1)'),
   'mnist-dnn-2': mnist('mnist-dnn-2', 'MNIST 2-layer MLP'),

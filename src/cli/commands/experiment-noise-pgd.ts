@@ -1,0 +1,198 @@
+/**
+ * `advx experiment noise-pgd [--model M]... [--mu R] [--sigma R] [--pairs zip|grid] [--samples N]
+ *  [--seed S] [--eps E] [--steps N] [--target CLASS] [--out DIR] [--force] [--json]`
+ *
+ * The book's Figure 10.7: Linf PGD on noise images of the sweep (same seed, same images), untargeted
+ * (away from the noise's own top-1) and, with --target, targeted. CSV + labelled PNG panel per model.
+ */
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { writePngFile } from '../../data/png.js';
+import { initEngine } from '../../engine/backend.js';
+import { writeTextFile } from '../../experiments/csv.js';
+import { noisePgd, type NoisePgdResult } from '../../experiments/noise-pgd.js';
+import { NOISE_PGD_CSV_FILE, noisePgdCsv, noisePgdPanelPng } from '../../experiments/noise-pgd-writers.js';
+import { classIndex } from '../../models/labels.js';
+import type { TfjsModel } from '../../models/tfjs-model.js';
+import { asUsage } from '../errors.js';
+import { parseEpsilons, parseInteger, parseNumber } from '../options.js';
+import { progressBar } from '../progress.js';
+import { table } from '../tables.js';
+import { getExperimentCommand } from './experiment.js';
+import { addPointOptions } from './experiment-noise-sweep.js';
+import {
+  collectList,
+  defaultOutDir,
+  fileSafe,
+  loadModels,
+  parsePoints,
+  percent,
+  prepareOutDir,
+  type PointFlags,
+} from './experiment-options.js';
+
+export interface NoisePgdFlags extends PointFlags {
+  model?: string[];
+  samples: string;
+  seed: string;
+  eps: string;
+  steps: string;
+  stepSize?: string;
+  target?: string;
+  panelRows: string;
+  out?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+export const NOISE_PGD_DEFAULTS = {
+  mu: '50:200:50',
+  sigma: '10:100:30',
+  pairs: 'zip',
+  samples: '1',
+  seed: '0',
+  eps: '4/255',
+  steps: '10',
+  panelRows: '8',
+};
+export const NOISE_PGD_DEFAULT_MODEL = 'mobilenet-v1-0.75';
+
+export function noisePgdPanelFile(model: string): string {
+  return `noise-pgd-${fileSafe(model)}.png`;
+}
+
+/** Runs PGD on noise for one model as the command does (also used by `advx report`). */
+export async function runNoisePgd(model: TfjsModel, flags: NoisePgdFlags): Promise<NoisePgdResult> {
+  const points = await asUsage(() => parsePoints(flags));
+  const samples = await asUsage(() => parseInteger(flags.samples, '--samples', 1));
+  const seed = await asUsage(() => parseInteger(flags.seed, '--seed'));
+  const eps = await asUsage(() => {
+    const values = parseEpsilons(flags.eps, model.bounds);
+    if (values.length !== 1 || values[0] <= 0)
+      throw new Error(`--eps: give one epsilon > 0 (got ${flags.eps})`);
+    return values[0];
+  });
+  const steps = await asUsage(() => parseInteger(flags.steps, '--steps', 1));
+  const relStepsize =
+    flags.stepSize === undefined
+      ? undefined
+      : await asUsage(() => parseNumber(flags.stepSize as string, '--step-size') / eps);
+  const target =
+    flags.target === undefined
+      ? undefined
+      : await asUsage(() => classIndex(model.labels, flags.target as string));
+  const bar = progressBar(`PGD on noise (${model.name})`);
+  const modes = target === undefined ? 1 : 2;
+  let mode = 0;
+  let last = '';
+  return noisePgd(model, {
+    points,
+    samples,
+    seed,
+    eps,
+    steps,
+    relStepsize,
+    target,
+    onProgress: (label, step, total) => {
+      if (label !== last) {
+        if (last !== '') mode++;
+        last = label;
+      }
+      bar.update(mode * total + step, modes * total, label);
+    },
+  }).finally(() => bar.stop());
+}
+
+export function renderNoisePgd(result: NoisePgdResult): string {
+  const several = result.rows.some((r) => r.sample > 0);
+  const rows = result.rows.map((r) => [
+    `${r.mu}`,
+    `${r.sigma}${several ? `, #${r.sample + 1}` : ''}`,
+    r.mode === 'targeted' ? `targeted: ${r.target?.name}` : 'untargeted',
+    `${r.before.name} ${r.before.p.toFixed(3)}`,
+    `${r.after.name} ${r.after.p.toFixed(3)}`,
+    r.success ? 'yes' : 'no',
+  ]);
+  const fractions = Object.entries(result.confidentAfter).map(
+    ([mode, f]) => `${mode} ${percent(f as number)}`,
+  );
+  return [
+    `${result.model}: Linf PGD, eps ${result.eps.toPrecision(4)}, ${result.steps} steps of ${(result.relStepsize * result.eps).toPrecision(3)}`,
+    table(['mu', 'sigma', 'attack', 'before (top-1, p)', 'after (top-1, p)', 'success'], rows),
+    `classified with p >= ${result.confidence}: before ${percent(result.confidentBefore)}; after PGD: ${fractions.join(', ')}`,
+  ].join('\n');
+}
+
+export async function noisePgdAction(
+  flags: NoisePgdFlags,
+  out: (s: string) => void = (s) => process.stdout.write(s),
+) {
+  await initEngine();
+  await asUsage(() => parsePoints(flags));
+  const panelRows = await asUsage(() => parseInteger(flags.panelRows, '--panel-rows', 0));
+  const models = await loadModels(flags.model ?? [NOISE_PGD_DEFAULT_MODEL]);
+  for (const model of models) {
+    await asUsage(() => parseEpsilons(flags.eps, model.bounds));
+    if (flags.target !== undefined) await asUsage(() => classIndex(model.labels, flags.target as string));
+  }
+  await asUsage(() => parseInteger(flags.steps, '--steps', 1));
+  const outDir = flags.out ?? defaultOutDir('noise-pgd');
+  const panels = panelRows > 0 ? models.map((m) => noisePgdPanelFile(m.name)) : [];
+  prepareOutDir(outDir, [NOISE_PGD_CSV_FILE, ...panels], flags.force);
+  const results: NoisePgdResult[] = [];
+  const written: string[] = [];
+  for (const model of models) {
+    const result = await runNoisePgd(model, flags);
+    results.push(result);
+    if (panelRows > 0) {
+      const path = join(outDir, noisePgdPanelFile(model.name));
+      writePngFile(path, noisePgdPanelPng(result, panelRows), { overwrite: true });
+      written.push(path);
+    }
+    model.dispose();
+  }
+  const csvPath = join(outDir, NOISE_PGD_CSV_FILE);
+  writeTextFile(csvPath, noisePgdCsv(results), { overwrite: true });
+  const report = {
+    csv: csvPath,
+    panels: written,
+    results: results.map(({ examples: _examples, ...rest }) => rest),
+  };
+  if (flags.json) out(JSON.stringify(report, null, 2) + '\n');
+  else out([...results.map(renderNoisePgd), csvPath, ...written].join('\n') + '\n');
+  return report;
+}
+
+export function registerNoisePgdCommand(program: Command): void {
+  const d = NOISE_PGD_DEFAULTS;
+  addPointOptions(
+    getExperimentCommand(program)
+      .command('noise-pgd')
+      .description(
+        "Linf PGD on the sweep's noise images (the book's Figure 10.7): class and confidence before and after",
+      )
+      .option(
+        '-m, --model <M>',
+        `model(s), repeat or comma-separate (default: ${NOISE_PGD_DEFAULT_MODEL})`,
+        collectList,
+      ),
+    d,
+  )
+    .option('-n, --samples <N>', 'noise images per (mu, sigma) point', d.samples)
+    .option(
+      '-s, --seed <S>',
+      "seed of the noise (the sweep's seed gives the sweep's images) and of PGD's random start",
+      d.seed,
+    )
+    .option('-e, --eps <E>', 'Linf radius in units of the bounds (8/255 style fractions allowed)', d.eps)
+    .option('--steps <N>', 'PGD steps', d.steps)
+    .option('--step-size <A>', 'absolute PGD step size (default 2.5 * eps / steps)')
+    .option('-t, --target <CLASS>', 'also run targeted PGD towards this class (index or name)')
+    .option('--panel-rows <N>', 'rows of the PNG panel (0: no panel)', d.panelRows)
+    .option('-o, --out <DIR>', 'output folder (default: a new folder under advx-out/)')
+    .option('--force', 'overwrite existing outputs in --out')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (flags: NoisePgdFlags) => {
+      await noisePgdAction(flags);
+    });
+}

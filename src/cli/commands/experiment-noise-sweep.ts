@@ -1,0 +1,206 @@
+/**
+ * `advx experiment noise-sweep [--model M]... [--mu 50:200:10] [--sigma 10:100:2] [--pairs zip|grid]
+ *  [--top 20] [--samples N] [--seed S] [--grid-images N] [--out DIR] [--force] [--json]`
+ *
+ * The book's Figures 10.5/10.8: Gaussian noise in pixel units through ImageNet models. Writes
+ * `initialization_vals_for_noise.csv` and a labelled PNG grid per model; prints how often each model is
+ * confident about noise.
+ */
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { writePngFile } from '../../data/png.js';
+import { initEngine } from '../../engine/backend.js';
+import { writeTextFile } from '../../experiments/csv.js';
+import {
+  noiseSweep,
+  summarizeNoiseSweep,
+  type NoiseSummary,
+  type NoiseSweepResult,
+} from '../../experiments/noise-sweep.js';
+import { NOISE_CSV_FILE, noiseGridPng, noiseSweepCsv } from '../../experiments/noise-sweep-writers.js';
+import type { TfjsModel } from '../../models/tfjs-model.js';
+import { asUsage } from '../errors.js';
+import { parseInteger } from '../options.js';
+import { progressBar } from '../progress.js';
+import { table } from '../tables.js';
+import { getExperimentCommand } from './experiment.js';
+import {
+  collectList,
+  DEFAULT_IMAGENET_MODELS,
+  defaultOutDir,
+  fileSafe,
+  loadModels,
+  parsePoints,
+  percent,
+  prepareOutDir,
+  type PointFlags,
+} from './experiment-options.js';
+
+export interface NoiseSweepFlags extends PointFlags {
+  model?: string[];
+  top: string;
+  samples: string;
+  seed: string;
+  gridImages: string;
+  out?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+export const NOISE_SWEEP_DEFAULTS = {
+  mu: '50:200:10',
+  sigma: '10:100:2',
+  pairs: 'zip',
+  top: '20',
+  samples: '4',
+  seed: '0',
+  gridImages: '16',
+};
+
+export interface NoiseSweepReport {
+  models: string[];
+  points: number;
+  samples: number;
+  top: number;
+  seed: number;
+  csv: string;
+  rows: number;
+  grids: Record<string, string>;
+  summary: NoiseSummary[];
+}
+
+export function noiseGridFile(model: string): string {
+  return `noise-grid-${fileSafe(model)}.png`;
+}
+
+/** Runs the sweep as the command does (also used by `advx report`). */
+export async function runNoiseSweep(models: TfjsModel[], flags: NoiseSweepFlags): Promise<NoiseSweepResult> {
+  const points = await asUsage(() => parsePoints(flags));
+  const samples = await asUsage(() => parseInteger(flags.samples, '--samples', 1));
+  const top = await asUsage(() => parseInteger(flags.top, '--top', 1));
+  const seed = await asUsage(() => parseInteger(flags.seed, '--seed'));
+  const bar = progressBar('noise sweep');
+  return noiseSweep(models, {
+    points,
+    samples,
+    top,
+    seed,
+    onProgress: (done, total, label) => bar.update(done, total, label),
+  }).finally(() => bar.stop());
+}
+
+export function renderNoiseSummary(summary: NoiseSummary[]): string {
+  return table(
+    ['model', 'noise images', 'top-1 p > 0.5', 'top-1 p > 0.9', 'mean top-1 p', 'most frequent top-1'],
+    summary.map((s) => [
+      s.model,
+      s.images,
+      percent(s.above50),
+      percent(s.above90),
+      s.meanTop1.toFixed(3),
+      s.frequent.map((f) => `${f.name} (${f.count})`).join(', '),
+    ]),
+  );
+}
+
+export async function noiseSweepAction(
+  flags: NoiseSweepFlags,
+  out: (s: string) => void = (s) => process.stdout.write(s),
+) {
+  await initEngine();
+  const gridImages = await asUsage(() => parseInteger(flags.gridImages, '--grid-images', 0));
+  await asUsage(() => parsePoints(flags));
+  const models = await loadModels(flags.model ?? DEFAULT_IMAGENET_MODELS);
+  const outDir = flags.out ?? defaultOutDir('noise-sweep');
+  const gridFiles = gridImages > 0 ? models.map((m) => noiseGridFile(m.name)) : [];
+  prepareOutDir(outDir, [NOISE_CSV_FILE, ...gridFiles], flags.force);
+
+  const result = await runNoiseSweep(models, flags);
+  const csvPath = join(outDir, NOISE_CSV_FILE);
+  const csv = noiseSweepCsv(result);
+  writeTextFile(csvPath, csv, { overwrite: true });
+  const grids: Record<string, string> = {};
+  if (gridImages > 0) {
+    for (const model of models) {
+      const path = join(outDir, noiseGridFile(model.name));
+      writePngFile(path, await noiseGridPng(model, result, gridImages), { overwrite: true });
+      grids[model.name] = path;
+    }
+  }
+  models.forEach((m) => m.dispose());
+  const summary = summarizeNoiseSweep(result);
+  const report: NoiseSweepReport = {
+    models: result.models,
+    points: result.points.length,
+    samples: result.samples,
+    top: result.top,
+    seed: result.seed,
+    csv: csvPath,
+    rows: csv.split('\n').length - 2,
+    grids,
+    summary,
+  };
+  if (flags.json) {
+    out(JSON.stringify(report, null, 2) + '\n');
+  } else {
+    const perModel = result.points.length * result.samples;
+    out(
+      [
+        `noise sweep: ${result.points.length} (mu, sigma) points x ${result.samples} samples = ${perModel} noise images per model, seed ${result.seed}`,
+        renderNoiseSummary(summary),
+        `${csvPath} (${report.rows} rows: top-${result.top} per noise image)`,
+        ...Object.values(grids),
+      ].join('\n') + '\n',
+    );
+  }
+  return report;
+}
+
+export function addPointOptions(
+  command: Command,
+  defaults: { mu: string; sigma: string; pairs: string },
+): Command {
+  return command
+    .option(
+      '--mu <RANGE>',
+      'noise means in pixel units 0..255, START:STOP:STEP (inclusive) or one value',
+      defaults.mu,
+    )
+    .option(
+      '--sigma <RANGE>',
+      'noise standard deviations in pixel units, START:STOP:STEP or one value',
+      defaults.sigma,
+    )
+    .option(
+      '--pairs <MODE>',
+      "zip: i-th mu with i-th sigma (the book's zip); grid: every combination",
+      defaults.pairs,
+    );
+}
+
+export function registerNoiseSweepCommand(program: Command): void {
+  const d = NOISE_SWEEP_DEFAULTS;
+  addPointOptions(
+    getExperimentCommand(program)
+      .command('noise-sweep')
+      .description(
+        "Gaussian noise through ImageNet models (the book's Figures 10.5/10.8): CSV of top-k predictions, PNG grids",
+      )
+      .option(
+        '-m, --model <M>',
+        `model(s), repeat or comma-separate (default: ${DEFAULT_IMAGENET_MODELS.join(',')})`,
+        collectList,
+      ),
+    d,
+  )
+    .option('-k, --top <K>', 'predictions kept per noise image', d.top)
+    .option('-n, --samples <N>', 'noise images per (mu, sigma) point', d.samples)
+    .option('-s, --seed <S>', 'seed of the noise', d.seed)
+    .option('--grid-images <N>', 'noise images shown in each PNG grid (0: no grid)', d.gridImages)
+    .option('-o, --out <DIR>', 'output folder (default: a new folder under advx-out/)')
+    .option('--force', 'overwrite existing outputs in --out')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (flags: NoiseSweepFlags) => {
+      await noiseSweepAction(flags);
+    });
+}

@@ -1,0 +1,158 @@
+/**
+ * `advx experiment transfer-zoo [IMAGES...] [--model M]... [--images N] [--seed S] [--attack NAME]
+ *  [--eps E] [--steps N] [--out DIR] [--force] [--json]`
+ *
+ * Crafts adversarials on each zoo model and evaluates them on every model: the matrix of flip rates on
+ * ImageNet photos (true labels from the wnid in the file names).
+ */
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { attackNames, createAttack } from '../../attacks/index.js';
+import { initEngine } from '../../engine/backend.js';
+import { writeTextFile } from '../../experiments/csv.js';
+import {
+  imagenetLabelOfFile,
+  sampleImagenetFiles,
+  transferZoo,
+  type TransferZooResult,
+} from '../../experiments/transfer-zoo.js';
+import {
+  TRANSFER_CSV_FILE,
+  transferMatrixTable,
+  transferZooCsv,
+} from '../../experiments/transfer-zoo-writers.js';
+import type { TfjsModel } from '../../models/tfjs-model.js';
+import { asUsage } from '../errors.js';
+import { parseEpsilons, parseInteger } from '../options.js';
+import { progressBar } from '../progress.js';
+import { table } from '../tables.js';
+import { getExperimentCommand } from './experiment.js';
+import {
+  collectList,
+  DEFAULT_IMAGENET_MODELS,
+  defaultOutDir,
+  loadModels,
+  percent,
+  prepareOutDir,
+} from './experiment-options.js';
+
+export interface TransferZooFlags {
+  model?: string[];
+  images: string;
+  seed: string;
+  attack: string;
+  eps: string;
+  steps?: string;
+  out?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+export const TRANSFER_ZOO_DEFAULTS = { images: '16', seed: '0', attack: 'fgsm', eps: '4/255' };
+
+/** Runs the experiment as the command does (also used by `advx report`). */
+export async function runTransferZoo(
+  models: TfjsModel[],
+  files: string[],
+  flags: TransferZooFlags,
+): Promise<TransferZooResult> {
+  const seed = await asUsage(() => parseInteger(flags.seed, '--seed'));
+  const attack = await asUsage(() =>
+    createAttack(flags.attack, {
+      steps: flags.steps === undefined ? undefined : parseInteger(flags.steps, '--steps', 1),
+      seed,
+    }),
+  );
+  const eps = await asUsage(() => {
+    const values = parseEpsilons(flags.eps, models[0].bounds);
+    if (values.length !== 1 || values[0] <= 0)
+      throw new Error(`--eps: give one epsilon > 0 (got ${flags.eps})`);
+    return values[0];
+  });
+  const chosen =
+    files.length > 0
+      ? files
+      : await asUsage(() => sampleImagenetFiles(parseInteger(flags.images, '--images', 1), seed));
+  const labels = await asUsage(() => chosen.map(imagenetLabelOfFile));
+  const bar = progressBar('transfer');
+  const total = models.length;
+  let index = -1;
+  let current = '';
+  return transferZoo(models, {
+    files: chosen,
+    labels,
+    attack,
+    eps,
+    onProgress: (label, done, count) => {
+      if (label !== current && label.startsWith('crafting')) {
+        index++;
+        current = label;
+      }
+      bar.update(Math.round((Math.max(0, index) + done / count) * 100), total * 100, label);
+    },
+  }).finally(() => bar.stop());
+}
+
+export function renderTransfer(result: TransferZooResult): string {
+  const { head, rows } = transferMatrixTable(result);
+  return [
+    `transfer: ${result.attack} at eps ${result.eps.toPrecision(4)} on ${result.images} ImageNet photos; flip rate = misclassified after the attack, among the photos the target gets right`,
+    table(head, rows),
+    `clean top-1: ${result.models.map((m, i) => `${m} ${percent(result.cleanAccuracy[i])}`).join(', ')}`,
+  ].join('\n');
+}
+
+export async function transferZooAction(
+  files: string[],
+  flags: TransferZooFlags,
+  out: (s: string) => void = (s) => process.stdout.write(s),
+) {
+  await initEngine();
+  await asUsage(() => parseInteger(flags.images, '--images', 1));
+  const models = await loadModels(flags.model ?? DEFAULT_IMAGENET_MODELS);
+  const outDir = flags.out ?? defaultOutDir('transfer-zoo');
+  prepareOutDir(outDir, [TRANSFER_CSV_FILE], flags.force);
+  const result = await runTransferZoo(models, files, flags);
+  models.forEach((m) => m.dispose());
+  const csvPath = join(outDir, TRANSFER_CSV_FILE);
+  writeTextFile(csvPath, transferZooCsv(result), { overwrite: true });
+  if (flags.json) {
+    out(JSON.stringify({ ...result, csv: csvPath }, null, 2) + '\n');
+  } else {
+    out(`${renderTransfer(result)}\n${csvPath}\n`);
+  }
+  return { result, csv: csvPath };
+}
+
+export function registerTransferZooCommand(program: Command): void {
+  const d = TRANSFER_ZOO_DEFAULTS;
+  getExperimentCommand(program)
+    .command('transfer-zoo')
+    .description(
+      'craft on each zoo model, evaluate on the others: the matrix of flip rates on ImageNet photos',
+    )
+    .argument(
+      '[images...]',
+      'photos named after their wnid (default: --images photos of the shared sample folder)',
+    )
+    .option(
+      '-m, --model <M>',
+      `models, repeat or comma-separate (default: ${DEFAULT_IMAGENET_MODELS.join(',')})`,
+      collectList,
+    )
+    .option(
+      '-n, --images <N>',
+      'photos drawn (seeded) from the ImageNet sample folder when none are given',
+      d.images,
+    )
+    .option('-s, --seed <S>', 'seed of the photo draw and of random starts', d.seed)
+    .option('-a, --attack <NAME>', `attack crafted on each source (${attackNames().join(', ')})`, d.attack)
+    .option('-e, --eps <E>', 'epsilon in units of the bounds', d.eps)
+    .option('--steps <N>', 'iterations (iterative attacks)')
+    .option('-o, --out <DIR>', 'output folder (default: a new folder under advx-out/)')
+    .option('--force', 'overwrite existing outputs in --out')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (files: string[], flags: TransferZooFlags) => {
+      await transferZooAction(files, flags);
+    });
+}

@@ -1,0 +1,8 @@
+/** The experiments' public face: each returns plain data; the writers turn it into CSV and PNG. */
+export * from './csv.js';
+export * from './noise-sweep.js';
+export * from './noise-sweep-writers.js';
+export * from './noise-pgd.js';
+export * from './noise-pgd-writers.js';
+export * from './transfer-zoo.js';
+export * from './transfer-zoo-writers.js';
