@@ -183,3 +183,44 @@ test('1x1 convolutions (the matMul path of both gradients) equal the cpu backend
     assert.ok(maxAbsDiff(cpuDx, wasmDx) < 1e-4 && maxAbsDiff(cpuDf, wasmDf) < 1e-4, k.name);
   }
 });
+
+test('max-pool gradients equal the cpu backend (wasm 4.22 MaxPoolGrad is wrong), also for all-negative windows', async () => {
+  const pools: [string, (x: tf.Tensor4D) => tf.Tensor4D, number[]][] = [
+    ['2x2 stride 2 valid', (x) => tf.maxPool(x, 2, 2, 'valid'), [2, 6, 6, 3]],
+    ['3x3 stride 2 same', (x) => tf.maxPool(x, 3, 2, 'same'), [2, 7, 7, 3]],
+    ['2x2 stride 1 same', (x) => tf.maxPool(x, 2, 1, 'same'), [1, 5, 5, 2]],
+  ];
+  for (const [name, pool, shape] of pools) {
+    for (const shift of [0, 5]) {
+      const run = async (backend: 'cpu' | 'wasm') => {
+        await useBackend(backend);
+        return tf.tidy(() => {
+          const x = tf.sub(tf.randomNormal(shape, 0, 1, 'float32', 1), shift) as tf.Tensor4D;
+          const probe = tf.randomNormal(pool(x).shape, 0, 1, 'float32', 2);
+          return tf
+            .grad((a: tf.Tensor) => tf.sum(tf.mul(pool(a as tf.Tensor4D), probe)))(x)
+            .dataSync() as Float32Array;
+        });
+      };
+      const diff = maxAbsDiff(await run('cpu'), await run('wasm'));
+      assert.ok(diff < 1e-6, `${name}, shift ${shift}: differs by ${diff}`);
+    }
+  }
+});
+
+test('the gradient of gather (UnsortedSegmentSum, missing on wasm) equals the cpu backend', async () => {
+  const run = async (backend: 'cpu' | 'wasm') => {
+    await useBackend(backend);
+    return tf.tidy(() => {
+      const x = tf.randomNormal([3, 7], 0, 1, 'float32', 1);
+      const order = tf.tensor1d([6, 2, 2, 0, 5], 'int32');
+      const probe = tf.randomNormal([3, 5], 0, 1, 'float32', 2);
+      return tf
+        .grad((a: tf.Tensor) => tf.sum(tf.mul(tf.gather(a, order, 1), probe)))(x)
+        .dataSync() as Float32Array;
+    });
+  };
+  const cpu = await run('cpu');
+  assert.ok(maxAbsDiff(cpu, await run('wasm')) < 1e-6);
+  assert.ok(cpu.some((v) => v !== 0));
+});
