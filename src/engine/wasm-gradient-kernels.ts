@@ -70,6 +70,28 @@ function padForConv(x: Tensor4D, info: tf.backend_util.Conv2DInfo): Tensor4D {
   ]);
 }
 
+/**
+ * For stride 1 the input gradient is one convolution of dy with the flipped filter, padded by
+ * (k - 1 - pad) on each side: no dilation, no crop, no copies. Null when a side would need negative
+ * padding (then the general path runs).
+ */
+function stride1Padding(
+  info: tf.backend_util.Conv2DInfo,
+  kh: number,
+  kw: number,
+): tf.backend_util.ExplicitPadding | null {
+  if (info.strideHeight !== 1 || info.strideWidth !== 1) return null;
+  const p = info.padInfo;
+  const sides = [kh - 1 - p.top, kh - 1 - p.bottom, kw - 1 - p.left, kw - 1 - p.right];
+  if (sides.some((v) => v < 0)) return null;
+  return [
+    [0, 0],
+    [sides[0], sides[1]],
+    [sides[2], sides[3]],
+    [0, 0],
+  ];
+}
+
 /** Crops a gradient computed on the padded input grid back to the input's own window. */
 function cropToInput(full: Tensor4D, inputShape: number[], info: tf.backend_util.Conv2DInfo): Tensor4D {
   const [n, h, w, c] = inputShape;
@@ -116,6 +138,8 @@ export function conv2dInputGradient(
     if (pointwise && info.outHeight === inputShape[1] && info.outWidth === inputShape[2]) {
       return tf.conv2d(dy, swapped, 1, 'valid'); // 1x1: a forward 1x1 convolution with in/out swapped
     }
+    const direct = stride1Padding(info, kh, kw);
+    if (direct !== null) return tf.conv2d(dy, swapped, 1, direct);
     const spread = tf.pad(dilate(dy, info.strideHeight, info.strideWidth), [
       [0, 0],
       [kh - 1, kh - 1],
@@ -197,6 +221,7 @@ export function depthwiseInputGradient(
     const [kh, kw, c, mult] = filter.shape;
     const n = inputShape[0];
     const flipped = tf.reverse(filter, [0, 1]);
+    const direct = stride1Padding(info, kh, kw);
     let full: Tensor4D | null = null;
     for (let m = 0; m < mult; m++) {
       const dyM =
@@ -211,6 +236,11 @@ export function depthwiseInputGradient(
               [n, info.outHeight, info.outWidth, c],
             ) as Tensor4D);
       const fM = mult === 1 ? flipped : tf.slice(flipped, [0, 0, 0, m], [-1, -1, -1, 1]);
+      if (direct !== null) {
+        const part = tf.depthwiseConv2d(dyM, fM as Tensor4D, 1, direct);
+        full = full === null ? part : tf.add(full, part);
+        continue;
+      }
       const spread = tf.pad(dilate(dyM, info.strideHeight, info.strideWidth), [
         [0, 0],
         [kh - 1, kh - 1],
@@ -220,7 +250,7 @@ export function depthwiseInputGradient(
       const part = tf.depthwiseConv2d(spread, fM as Tensor4D, 1, 'valid');
       full = full === null ? part : tf.add(full, part);
     }
-    return cropToInput(full as Tensor4D, inputShape, info);
+    return direct !== null ? (full as Tensor4D) : cropToInput(full as Tensor4D, inputShape, info);
   });
 }
 
