@@ -189,13 +189,19 @@ test('max-pool gradients equal the cpu backend (wasm 4.22 MaxPoolGrad is wrong),
     ['2x2 stride 2 valid', (x) => tf.maxPool(x, 2, 2, 'valid'), [2, 6, 6, 3]],
     ['3x3 stride 2 same', (x) => tf.maxPool(x, 3, 2, 'same'), [2, 7, 7, 3]],
     ['2x2 stride 1 same', (x) => tf.maxPool(x, 2, 1, 'same'), [1, 5, 5, 2]],
+    ['2x2 stride 2 valid, odd size (last row uncovered)', (x) => tf.maxPool(x, 2, 2, 'valid'), [2, 7, 5, 3]],
+    ['3x3 stride 3 valid', (x) => tf.maxPool(x, 3, 3, 'valid'), [2, 9, 9, 2]],
   ];
   for (const [name, pool, shape] of pools) {
     for (const shift of [0, 5]) {
       const run = async (backend: 'cpu' | 'wasm') => {
         await useBackend(backend);
         return tf.tidy(() => {
-          const x = tf.sub(tf.randomNormal(shape, 0, 1, 'float32', 1), shift) as tf.Tensor4D;
+          // Rounded to 1 decimal so that windows hold ties: the gradient must go to the first maximum only.
+          const x = tf.sub(
+            tf.round(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 1), 2)),
+            shift,
+          ) as tf.Tensor4D;
           const probe = tf.randomNormal(pool(x).shape, 0, 1, 'float32', 2);
           return tf
             .grad((a: tf.Tensor) => tf.sum(tf.mul(pool(a as tf.Tensor4D), probe)))(x)
