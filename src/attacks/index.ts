@@ -4,3 +4,4 @@ export * from './additive-noise.js';
 export * from './salt-and-pepper.js';
 export * from './loss-gradient.js';
 export * from './registry.js';
+export * from './epsilon-search.js';

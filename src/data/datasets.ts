@@ -27,10 +27,17 @@ export const FASHION_MNIST_CLASSES = [
 ];
 export const DIGIT_CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
-function fromIdx(name: string, imagesFile: string, labelsFile: string, classNames: string[], limit?: number): ImageDataset {
+function fromIdx(
+  name: string,
+  imagesFile: string,
+  labelsFile: string,
+  classNames: string[],
+  limit?: number,
+): ImageDataset {
   const idx = readIdxImages(imagesFile);
   const labels = readIdxLabels(labelsFile);
-  if (labels.length !== idx.count) throw new Error(`${name}: ${idx.count} images but ${labels.length} labels`);
+  if (labels.length !== idx.count)
+    throw new Error(`${name}: ${idx.count} images but ${labels.length} labels`);
   const count = Math.min(idx.count, limit ?? idx.count);
   const size = idx.rows * idx.cols;
   const images = new Float32Array(count * size);
@@ -39,7 +46,11 @@ function fromIdx(name: string, imagesFile: string, labelsFile: string, className
 }
 
 export function loadFashionMnist(split: 'train' | 'test', limit?: number): ImageDataset {
-  const dir = requireDir(fashionMnistDir(), 'Fashion-MNIST', 'apt-get install dataset-fashion-mnist, or set ADVX_FASHION_MNIST');
+  const dir = requireDir(
+    fashionMnistDir(),
+    'Fashion-MNIST',
+    'apt-get install dataset-fashion-mnist, or set ADVX_FASHION_MNIST',
+  );
   const prefix = split === 'train' ? 'train' : 't10k';
   return fromIdx(
     `fashion-mnist-${split}`,
@@ -52,6 +63,16 @@ export function loadFashionMnist(split: 'train' | 'test', limit?: number): Image
 
 /** The MNIST test set (10k): the only MNIST images at hand. */
 export function loadMnistTest(limit?: number): ImageDataset {
-  const dir = requireDir(join(sharedDataDir(), 'mnist'), 'MNIST', 'set ADVX_HOME to a folder with data/mnist');
-  return fromIdx('mnist-test', join(dir, 't10k-images-idx3-ubyte.gz'), join(dir, 't10k-labels-idx1-ubyte.gz'), DIGIT_CLASSES, limit);
+  const dir = requireDir(
+    join(sharedDataDir(), 'mnist'),
+    'MNIST',
+    'set ADVX_HOME to a folder with data/mnist',
+  );
+  return fromIdx(
+    'mnist-test',
+    join(dir, 't10k-images-idx3-ubyte.gz'),
+    join(dir, 't10k-labels-idx1-ubyte.gz'),
+    DIGIT_CLASSES,
+    limit,
+  );
 }

@@ -17,7 +17,8 @@ function load(file: string): Buffer {
 
 export function readIdxImages(file: string): IdxImages {
   const b = load(file);
-  if (b.length < 16 || b.readUInt32BE(0) !== 2051) throw new Error(`${file}: not an IDX image file (magic 2051)`);
+  if (b.length < 16 || b.readUInt32BE(0) !== 2051)
+    throw new Error(`${file}: not an IDX image file (magic 2051)`);
   const count = b.readUInt32BE(4);
   const rows = b.readUInt32BE(8);
   const cols = b.readUInt32BE(12);
@@ -27,7 +28,8 @@ export function readIdxImages(file: string): IdxImages {
 
 export function readIdxLabels(file: string): Uint8Array {
   const b = load(file);
-  if (b.length < 8 || b.readUInt32BE(0) !== 2049) throw new Error(`${file}: not an IDX label file (magic 2049)`);
+  if (b.length < 8 || b.readUInt32BE(0) !== 2049)
+    throw new Error(`${file}: not an IDX label file (magic 2049)`);
   const count = b.readUInt32BE(4);
   if (b.length !== 8 + count) throw new Error(`${file}: truncated IDX label file`);
   return new Uint8Array(b.buffer, b.byteOffset + 8, count);

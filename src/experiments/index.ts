@@ -6,3 +6,5 @@ export * from './noise-pgd.js';
 export * from './noise-pgd-writers.js';
 export * from './transfer-zoo.js';
 export * from './transfer-zoo-writers.js';
+export * from './transfer.js';
+export * from './transfer-writers.js';

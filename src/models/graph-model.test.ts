@@ -18,23 +18,51 @@ const dims = (...sizes: number[]) => ({ dim: sizes.map((size) => ({ size: String
 const floatConst = (name: string, ...shape: number[]) => ({
   name,
   op: 'Const',
-  attr: { value: { tensor: { dtype: 'DT_FLOAT', tensorShape: dims(...shape) } }, dtype: { type: 'DT_FLOAT' } },
+  attr: {
+    value: { tensor: { dtype: 'DT_FLOAT', tensorShape: dims(...shape) } },
+    dtype: { type: 'DT_FLOAT' },
+  },
 });
 
 // W[i][k] = ((i * 7 + k * 3) % 11 - 5) / 10, b[k] = k / 10: 16 pixels -> 3 classes.
-const W = Array.from({ length: 16 }, (_, i) => Array.from({ length: 3 }, (_, k) => (((i * 7 + k * 3) % 11) - 5) / 10));
+const W = Array.from({ length: 16 }, (_, i) =>
+  Array.from({ length: 3 }, (_, k) => (((i * 7 + k * 3) % 11) - 5) / 10),
+);
 const b = [0, 0.1, 0.2];
 
 function writeGraphModel(): void {
   const topology = {
     node: [
-      { name: 'x', op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: dims(-1, 4, 4, 1) } } },
-      { name: 'flat_shape', op: 'Const', attr: { value: { tensor: { dtype: 'DT_INT32', tensorShape: dims(2) } }, dtype: { type: 'DT_INT32' } } },
+      {
+        name: 'x',
+        op: 'Placeholder',
+        attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: dims(-1, 4, 4, 1) } },
+      },
+      {
+        name: 'flat_shape',
+        op: 'Const',
+        attr: { value: { tensor: { dtype: 'DT_INT32', tensorShape: dims(2) } }, dtype: { type: 'DT_INT32' } },
+      },
       floatConst('w', 16, 3),
       floatConst('b', 3),
-      { name: 'flat', op: 'Reshape', input: ['x', 'flat_shape'], attr: { T: { type: 'DT_FLOAT' }, Tshape: { type: 'DT_INT32' } } },
-      { name: 'matmul', op: 'MatMul', input: ['flat', 'w'], attr: { T: { type: 'DT_FLOAT' }, transpose_a: { b: false }, transpose_b: { b: false } } },
-      { name: 'logits', op: 'BiasAdd', input: ['matmul', 'b'], attr: { T: { type: 'DT_FLOAT' }, data_format: { s: 'TkhXQw==' } } },
+      {
+        name: 'flat',
+        op: 'Reshape',
+        input: ['x', 'flat_shape'],
+        attr: { T: { type: 'DT_FLOAT' }, Tshape: { type: 'DT_INT32' } },
+      },
+      {
+        name: 'matmul',
+        op: 'MatMul',
+        input: ['flat', 'w'],
+        attr: { T: { type: 'DT_FLOAT' }, transpose_a: { b: false }, transpose_b: { b: false } },
+      },
+      {
+        name: 'logits',
+        op: 'BiasAdd',
+        input: ['matmul', 'b'],
+        attr: { T: { type: 'DT_FLOAT' }, data_format: { s: 'TkhXQw==' } },
+      },
     ],
     library: {},
     versions: { producer: 1 },
@@ -50,7 +78,14 @@ function writeGraphModel(): void {
     Buffer.from(new Float32Array(b).buffer),
   ]);
   writeFileSync(join(dir, 'weights.bin'), data);
-  writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: topology, weightsManifest: [{ paths: ['weights.bin'], weights }] }));
+  writeFileSync(
+    join(dir, 'model.json'),
+    JSON.stringify({
+      format: 'graph-model',
+      modelTopology: topology,
+      weightsManifest: [{ paths: ['weights.bin'], weights }],
+    }),
+  );
 }
 
 test('a graph model loads, predicts the hand-computed logits and is attackable', async () => {
@@ -71,6 +106,9 @@ test('a graph model loads, predicts the hand-computed logits and is attackable',
   const { raw, clipped, success } = await new FGSM().run(model, x, labels, { epsilons: 0.5 });
   assert.equal(success.length, 2);
   assert.ok(tf.max(tf.abs(tf.sub(clipped, x))).dataSync()[0] <= 0.5 + 1e-6);
-  assert.ok(tf.max(tf.abs(tf.sub(clipped, x))).dataSync()[0] > 0, 'the gradient through the graph model is zero');
+  assert.ok(
+    tf.max(tf.abs(tf.sub(clipped, x))).dataSync()[0] > 0,
+    'the gradient through the graph model is zero',
+  );
   tf.dispose([raw, clipped, x]);
 });

@@ -57,7 +57,9 @@ test('MobileNet v1 0.75: top-1 >= 80% on 50 sample photos; Linf PGD 2/255 flips 
     tf.dispose([batch, raw, clipped]);
   }
   const rate = flipped / keep.length;
-  t.diagnostic(`MobileNet top-1 ${(accuracy * 100).toFixed(1)}% on 50 photos; PGD (5 steps, 2/255) flipped ${flipped}/${keep.length}`);
+  t.diagnostic(
+    `MobileNet top-1 ${(accuracy * 100).toFixed(1)}% on 50 photos; PGD (5 steps, 2/255) flipped ${flipped}/${keep.length}`,
+  );
   assert.ok(rate >= 0.9, `PGD flipped ${flipped}/${keep.length}`);
   tf.dispose([x, xs]);
   model.dispose();
