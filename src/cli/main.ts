@@ -14,6 +14,7 @@ import { registerNoisePgdCommand } from './commands/experiment-noise-pgd.js';
 import { registerTransferZooCommand } from './commands/experiment-transfer-zoo.js';
 import { registerTransferCommand } from './commands/experiment-transfer.js';
 import { registerReportCommand } from './commands/report.js';
+import { registerRobustnessCommand } from './commands/experiment-robustness.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerTransferZooCommand(program);
   registerTransferCommand(program);
   registerReportCommand(program);
+  registerRobustnessCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -67,6 +67,13 @@ export const ZOO: Record<string, ZooEntry> = {
     labels: () => FASHION_MNIST_CLASSES,
     dataset: 'fashion-mnist',
   },
+  'fashion-mnist-cnn-robust': {
+    description: 'Fashion-MNIST CNN (32/64 filters) adversarially trained by `advx train --adversarial` (Linf eps 0.1)',
+    dir: () => join(embeddedModelsDir(), 'fashion-mnist-cnn-robust'),
+    preprocessing: {},
+    labels: () => FASHION_MNIST_CLASSES,
+    dataset: 'fashion-mnist',
+  },
   'mobilenet-v1-0.75': {
     description: 'ImageNet MobileNet v1 alpha 0.75, 224x224 (inputs scaled to [-1,1])',
     dir: () => join(sharedModelsDir(), 'mobilenet_v1_0.75_224'),

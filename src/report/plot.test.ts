@@ -10,10 +10,18 @@ const points = [
 ];
 
 test('a line chart renders to SVG with its titles and legend, and to a PNG twice the size', async () => {
-  const options = { title: 'robust accuracy', xTitle: 'epsilon', yTitle: 'accuracy', yDomain: [0, 1] as [number, number], yPercent: true, dashed: ['robust / pgd'] };
+  const options = {
+    title: 'robust accuracy',
+    xTitle: 'epsilon',
+    yTitle: 'accuracy',
+    yDomain: [0, 1] as [number, number],
+    yPercent: true,
+    dashed: ['robust / pgd'],
+  };
   const svg = await lineChartSvg(points, options);
   assert.match(svg, /^<svg/);
-  for (const text of ['robust accuracy', 'epsilon', 'accuracy', 'natural / pgd', 'robust / pgd', '50%']) assert.ok(svg.includes(text), `SVG shows '${text}'`);
+  for (const text of ['robust accuracy', 'epsilon', 'accuracy', 'natural / pgd', 'robust / pgd', '50%'])
+    assert.ok(svg.includes(text), `SVG shows '${text}'`);
   assert.ok(svg.includes('stroke-dasharray'), 'the dashed series is dashed');
   const { png } = await lineChartPng(points, options, 2);
   assert.deepEqual([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
@@ -25,5 +33,8 @@ test('a line chart renders to SVG with its titles and legend, and to a PNG twice
 
 test('a line chart refuses empty or non-finite data', async () => {
   await assert.rejects(lineChartSvg([], { xTitle: 'x', yTitle: 'y' }), /no points/);
-  await assert.rejects(lineChartSvg([{ series: 'a', x: 0, y: NaN }], { xTitle: 'x', yTitle: 'y' }), /not finite/);
+  await assert.rejects(
+    lineChartSvg([{ series: 'a', x: 0, y: NaN }], { xTitle: 'x', yTitle: 'y' }),
+    /not finite/,
+  );
 });

@@ -50,7 +50,13 @@ export function lineChartSpec(points: readonly LinePoint[], options: LineChartOp
       strokeDash: {
         field: 'dash',
         type: 'nominal',
-        scale: { domain: ['solid', 'dashed'], range: [[1, 0], [6, 3]] },
+        scale: {
+          domain: ['solid', 'dashed'],
+          range: [
+            [1, 0],
+            [6, 3],
+          ],
+        },
         legend: null,
       },
     },
@@ -71,14 +77,25 @@ export async function vegaLiteToSvg(spec: vl.TopLevelSpec): Promise<string> {
 export async function lineChartSvg(points: readonly LinePoint[], options: LineChartOptions): Promise<string> {
   if (points.length === 0) throw new Error('lineChart: no points to plot');
   for (const p of points) {
-    if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) throw new Error(`lineChart: point (${p.x}, ${p.y}) of ${p.series} is not finite`);
+    if (!Number.isFinite(p.x) || !Number.isFinite(p.y))
+      throw new Error(`lineChart: point (${p.x}, ${p.y}) of ${p.series} is not finite`);
   }
   return vegaLiteToSvg(lineChartSpec(points, options));
 }
 
 /** The chart as PNG bytes (rendered at `scale` times the SVG size, default 2). */
-export async function lineChartPng(points: readonly LinePoint[], options: LineChartOptions, scale = 2): Promise<{ svg: string; png: Buffer }> {
+export async function lineChartPng(
+  points: readonly LinePoint[],
+  options: LineChartOptions,
+  scale = 2,
+): Promise<{ svg: string; png: Buffer }> {
   const svg = await lineChartSvg(points, options);
-  const scaled = scale === 1 ? svg : svg.replace(/<svg([^>]*?)width="([\d.]+)" height="([\d.]+)"/, (_, a, w, h) => `<svg${a}width="${Number(w) * scale}" height="${Number(h) * scale}"`);
+  const scaled =
+    scale === 1
+      ? svg
+      : svg.replace(
+          /<svg([^>]*?)width="([\d.]+)" height="([\d.]+)"/,
+          (_, a, w, h) => `<svg${a}width="${Number(w) * scale}" height="${Number(h) * scale}"`,
+        );
   return { svg, png: svgToPng(scaled) };
 }

@@ -46,10 +46,27 @@ export interface TrainOptions {
   /** Seeds the shuffling (the initial weights are the architecture's business). */
   seed: number;
   onProgress?: (p: TrainProgress) => void;
-  onEpochEnd?: (e: EpochSummary) => void | Promise<void>;
+  /** After each epoch; `state` has what a checkpoint needs (the optimizer's moments). */
+  onEpochEnd?: (e: EpochSummary, state: TrainState) => void | Promise<void>;
   makeBatch?: MakeBatch;
+  /**
+   * Epochs already trained (resuming from a checkpoint): training goes on at epoch startEpoch + 1 with
+   * the shuffles a full run would use there. Default 0.
+   */
+  startEpoch?: number;
+  /** Summaries of the epochs already trained (resuming); they open the returned history. */
+  history?: EpochSummary[];
+  /** The optimizer to use (e.g. Adam restored from a checkpoint); the caller disposes it. Default: a new Adam(learningRate). */
+  optimizer?: tf.Optimizer;
   /** Batch size for the test-set evaluation after each epoch (default 500). */
   evaluationBatchSize?: number;
+}
+
+/** What the loop hands to `onEpochEnd`, for checkpoints. */
+export interface TrainState {
+  model: tf.LayersModel;
+  optimizer: tf.Optimizer;
+  history: EpochSummary[];
 }
 
 export interface TrainResult {
@@ -205,19 +222,24 @@ export async function trainClassifier(
   if (!(options.learningRate > 0) || !Number.isFinite(options.learningRate)) {
     throw new Error(`trainClassifier: learningRate must be a positive number (got ${options.learningRate})`);
   }
+  const startEpoch = options.startEpoch ?? 0;
+  if (!Number.isInteger(startEpoch) || startEpoch < 0 || startEpoch > options.epochs) {
+    throw new Error(`trainClassifier: startEpoch must be an integer in [0, epochs] (got ${startEpoch})`);
+  }
   const numClasses = numClassesOf(model);
   checkDataset('training', data.train, model, numClasses);
   checkDataset('test', data.test, model, numClasses);
 
   const started = performance.now();
   const rng = new Rng(options.seed);
-  const optimizer = tf.train.adam(options.learningRate);
+  const optimizer = options.optimizer ?? tf.train.adam(options.learningRate);
   const batches = Math.ceil(data.train.count / options.batchSize);
-  const history: EpochSummary[] = [];
+  const history: EpochSummary[] = [...(options.history ?? [])];
   try {
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       const epochStart = performance.now();
       const order = rng.permutation(data.train.count);
+      if (epoch <= startEpoch) continue; // resuming: replay the shuffles of the epochs already trained
       let lossSum = 0;
       let correctSum = 0;
       for (let b = 0; b < batches; b++) {
@@ -260,14 +282,17 @@ export async function trainClassifier(
         seconds,
       };
       history.push(summary);
-      await options.onEpochEnd?.(summary);
+      await options.onEpochEnd?.(summary, { model, optimizer, history });
     }
   } finally {
-    optimizer.dispose();
+    if (options.optimizer === undefined) optimizer.dispose();
   }
   return {
     history,
-    testAccuracy: history[history.length - 1].testAccuracy,
+    testAccuracy:
+      history.length === 0
+        ? evaluateAccuracy(model, data.test, options.evaluationBatchSize)
+        : history[history.length - 1].testAccuracy,
     seconds: (performance.now() - started) / 1000,
   };
 }

@@ -1,20 +1,53 @@
 /**
  * `advx train`: trains the small Fashion-MNIST CNN (the embedded default model) and saves it as a tfjs
  * layers model folder that `--model DIR` (and the zoo entry `fashion-mnist-cnn`) loads.
+ *
+ * Adversarial training: `--adversarial pgd|fgsm --eps E --steps N --step-size A` (Madry et al. PGD, or
+ * fast FGSM with a random start), optionally `--clean-fraction F`, `--arch fashion-mnist-cnn-wide` and
+ * `--init DIR` (start from a saved model's weights). Every run checkpoints each epoch in OUT/checkpoint
+ * and `--resume` continues an interrupted run exactly; `advx train gan` trains the GAN (train-gan.ts).
  */
-import { resolve } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { initEngine } from '../../engine/backend.js';
+import { tf, type Tensor4D } from '../../engine/tf.js';
 import { loadFashionMnist, type ImageDataset } from '../../data/datasets.js';
 import { fashionMnistCnn } from '../../train/architectures.js';
-import { trainClassifier, type EpochSummary } from '../../train/train-classifier.js';
+import { fashionMnistCnnWide } from '../../train/wide-cnn.js';
+import { gatherImages, trainClassifier, type EpochSummary } from '../../train/train-classifier.js';
+import {
+  copyWeights,
+  hasCheckpoint,
+  loadCheckpoint,
+  restoreOptimizer,
+  saveCheckpoint,
+} from '../../train/checkpoint.js';
 import { modelExistsIn, saveLayersModel } from '../../models/save-model.js';
+import { loadNetwork } from '../../models/model-files.js';
+import {
+  ADVERSARIAL_METHODS,
+  adversarialTraining,
+  asAttackModel,
+  resolveAdversarialTraining,
+  type AdversarialMethod,
+  type ResolvedAdversarialTraining,
+} from '../../defenses/adversarial-training.js';
+import { pgdRobustness } from '../../defenses/evaluation.js';
+import { trainVat } from '../../defenses/vat.js';
 import { UsageError } from '../errors.js';
 import { parseInteger, parseNumber } from '../options.js';
 import { progressBar, type Progress } from '../progress.js';
+import { registerTrainGanCommand } from './train-gan.js';
 
 export const TRAIN_DATASETS = ['fashion-mnist'] as const;
 export type TrainDataset = (typeof TRAIN_DATASETS)[number];
+
+export const TRAIN_ARCHITECTURES = {
+  'fashion-mnist-cnn': fashionMnistCnn,
+  'fashion-mnist-cnn-wide': fashionMnistCnnWide,
+} as const;
+export type TrainArchitecture = keyof typeof TRAIN_ARCHITECTURES;
 
 /** The options as commander hands them over (strings). */
 export interface TrainFlags {
@@ -26,6 +59,27 @@ export interface TrainFlags {
   limit?: string;
   out?: string;
   force?: boolean;
+  arch?: string;
+  init?: string;
+  adversarial?: string;
+  eps?: string;
+  steps?: string;
+  stepSize?: string;
+  cleanFraction?: string;
+  robustEval?: string;
+  resume?: boolean;
+  keepCheckpoint?: boolean;
+  vat?: boolean;
+  labeled?: string;
+  vatEps?: string;
+  vatAlpha?: string;
+}
+
+/** Virtual adversarial training settings (`--vat`): the first `labeled` training images keep their labels. */
+export interface VatSettings {
+  labeled: number;
+  eps: number;
+  alpha: number;
 }
 
 export interface TrainSettings {
@@ -38,6 +92,15 @@ export interface TrainSettings {
   /** --out as given (recorded in the training command). */
   out: string;
   force: boolean;
+  arch: TrainArchitecture;
+  /** Folder of a saved model whose weights training starts from. */
+  init?: string;
+  adversarial?: ResolvedAdversarialTraining;
+  /** Test images for the PGD-20 robust accuracy printed after each epoch (0: none). */
+  robustEval: number;
+  resume: boolean;
+  keepCheckpoint: boolean;
+  vat?: VatSettings;
 }
 
 export interface TrainReport {
@@ -48,6 +111,50 @@ export interface TrainReport {
   seconds: number;
   history: EpochSummary[];
   command: string;
+  /** PGD-20 robust accuracy on the first `robustEval` test images after the last epoch, when measured. */
+  robust?: { clean: number; robust: number; images: number };
+}
+
+function parseAdversarial(flags: TrainFlags): ResolvedAdversarialTraining | undefined {
+  if (flags.adversarial === undefined) {
+    const stray = (['eps', 'steps', 'stepSize', 'cleanFraction'] as const).find(
+      (k) => flags[k] !== undefined,
+    );
+    if (stray !== undefined) {
+      const name = stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      throw new UsageError(`--${name}: only with --adversarial pgd|fgsm`);
+    }
+    return undefined;
+  }
+  if (!(ADVERSARIAL_METHODS as readonly string[]).includes(flags.adversarial)) {
+    throw new UsageError(
+      `--adversarial: unknown method '${flags.adversarial}' (available: ${ADVERSARIAL_METHODS.join(', ')})`,
+    );
+  }
+  const method = flags.adversarial as AdversarialMethod;
+  if (method === 'fgsm' && flags.steps !== undefined && flags.steps !== '1') {
+    throw new UsageError(`--steps: fgsm takes one step (got ${flags.steps}); use --adversarial pgd for more`);
+  }
+  const eps = flags.eps === undefined ? undefined : parseNumber(flags.eps, '--eps');
+  if (eps !== undefined && !(eps > 0 && eps <= 1))
+    throw new UsageError(`--eps: must be in (0, 1] (got ${flags.eps})`);
+  const stepSize = flags.stepSize === undefined ? undefined : parseNumber(flags.stepSize, '--step-size');
+  if (stepSize !== undefined && !(stepSize > 0))
+    throw new UsageError(`--step-size: must be > 0 (got ${flags.stepSize})`);
+  const cleanFraction =
+    flags.cleanFraction === undefined ? undefined : parseNumber(flags.cleanFraction, '--clean-fraction');
+  if (cleanFraction !== undefined && !(cleanFraction >= 0 && cleanFraction < 1)) {
+    throw new UsageError(`--clean-fraction: must be in [0, 1) (got ${flags.cleanFraction})`);
+  }
+  return resolveAdversarialTraining({
+    method,
+    eps,
+    steps:
+      method === 'fgsm' || flags.steps === undefined ? undefined : parseInteger(flags.steps, '--steps', 1),
+    stepSize,
+    cleanFraction,
+    seed: parseInteger(flags.seed ?? '1', '--seed', 0),
+  });
 }
 
 /** Checks the flags; throws a UsageError naming the bad option. Refuses an --out holding a model without --force. */
@@ -63,14 +170,34 @@ export function parseTrainFlags(flags: TrainFlags): TrainSettings {
   if (flags.out === undefined || flags.out.trim() === '')
     throw new UsageError('--out DIR is required (the folder to save the model in)');
   const force = flags.force === true;
+  const resume = flags.resume === true;
   let exists: boolean;
   try {
     exists = modelExistsIn(resolve(flags.out));
   } catch (error) {
     throw new UsageError(`--out: ${(error as Error).message}`);
   }
-  if (exists && !force)
+  if (exists && !force && !resume)
     throw new UsageError(`--out: ${resolve(flags.out)} already holds a model; pass --force to replace it`);
+  if (resume && !hasCheckpoint(join(resolve(flags.out), 'checkpoint'))) {
+    throw new UsageError(
+      `--resume: no checkpoint in ${join(resolve(flags.out), 'checkpoint')} to resume from`,
+    );
+  }
+  const arch = flags.arch ?? 'fashion-mnist-cnn';
+  if (!(arch in TRAIN_ARCHITECTURES)) {
+    throw new UsageError(
+      `--arch: unknown architecture '${arch}' (available: ${Object.keys(TRAIN_ARCHITECTURES).join(', ')})`,
+    );
+  }
+  if (flags.init !== undefined && !existsSync(join(resolve(flags.init), 'model.json'))) {
+    throw new UsageError(`--init: no model.json in ${resolve(flags.init)}`);
+  }
+  const adversarial = parseAdversarial(flags);
+  const vat = parseVat(flags);
+  if (vat !== undefined && adversarial !== undefined)
+    throw new UsageError('--vat: not together with --adversarial');
+  if (vat !== undefined && resume) throw new UsageError('--resume: VAT runs are not checkpointed');
   return {
     dataset: dataset as TrainDataset,
     epochs: parseInteger(flags.epochs ?? '5', '--epochs', 1),
@@ -80,7 +207,32 @@ export function parseTrainFlags(flags: TrainFlags): TrainSettings {
     limit: flags.limit === undefined ? undefined : parseInteger(flags.limit, '--limit', 1),
     out: flags.out,
     force,
+    arch: arch as TrainArchitecture,
+    init: flags.init,
+    adversarial,
+    robustEval: parseInteger(
+      flags.robustEval ?? (adversarial === undefined ? '0' : '500'),
+      '--robust-eval',
+      0,
+    ),
+    resume,
+    keepCheckpoint: flags.keepCheckpoint === true,
+    vat,
   };
+}
+
+function parseVat(flags: TrainFlags): VatSettings | undefined {
+  if (flags.vat !== true) {
+    const stray = (['labeled', 'vatEps', 'vatAlpha'] as const).find((k) => flags[k] !== undefined);
+    if (stray !== undefined)
+      throw new UsageError(`--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: only with --vat`);
+    return undefined;
+  }
+  const eps = parseNumber(flags.vatEps ?? '2', '--vat-eps');
+  if (!(eps > 0)) throw new UsageError(`--vat-eps: must be > 0 (got ${flags.vatEps})`);
+  const alpha = parseNumber(flags.vatAlpha ?? '1', '--vat-alpha');
+  if (!(alpha >= 0)) throw new UsageError(`--vat-alpha: must be >= 0 (got ${flags.vatAlpha})`);
+  return { labeled: parseInteger(flags.labeled ?? '1000', '--labeled', 1), eps, alpha };
 }
 
 /** The command line that reproduces a run (recorded in model.json). */
@@ -93,8 +245,33 @@ export function trainCommandLine(s: TrainSettings): string {
   ];
   parts.push(`--learning-rate ${s.learningRate}`, `--seed ${s.seed}`);
   if (s.limit !== undefined) parts.push(`--limit ${s.limit}`);
+  if (s.arch !== 'fashion-mnist-cnn') parts.push(`--arch ${s.arch}`);
+  if (s.init !== undefined) parts.push(`--init ${s.init}`);
+  const a = s.adversarial;
+  if (a !== undefined) {
+    parts.push(`--adversarial ${a.method}`, `--eps ${a.eps}`);
+    if (a.method === 'pgd') parts.push(`--steps ${a.steps}`);
+    parts.push(`--step-size ${a.stepSize}`);
+    if (a.cleanFraction > 0) parts.push(`--clean-fraction ${a.cleanFraction}`);
+  }
+  if (s.vat !== undefined)
+    parts.push('--vat', `--labeled ${s.vat.labeled}`, `--vat-eps ${s.vat.eps}`, `--vat-alpha ${s.vat.alpha}`);
   parts.push(`--out ${s.out}`);
   return parts.join(' ');
+}
+
+/** What must match for --resume to continue the same run (--epochs may grow). */
+function runIdentity(s: TrainSettings): Record<string, unknown> {
+  return {
+    dataset: s.dataset,
+    batchSize: s.batchSize,
+    learningRate: s.learningRate,
+    seed: s.seed,
+    limit: s.limit ?? null,
+    arch: s.arch,
+    init: s.init === undefined ? null : resolve(s.init),
+    adversarial: s.adversarial ?? null,
+  };
 }
 
 function loadData(s: TrainSettings): { train: ImageDataset; test: ImageDataset } {
@@ -107,6 +284,38 @@ function loadData(s: TrainSettings): { train: ImageDataset; test: ImageDataset }
 
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 
+async function initialWeights(model: tf.LayersModel, dir: string): Promise<void> {
+  let net: tf.LayersModel | tf.GraphModel;
+  try {
+    net = (await loadNetwork(resolve(dir))).net;
+  } catch (error) {
+    throw new UsageError(`--init: ${(error as Error).message}`);
+  }
+  try {
+    if ((net as tf.LayersModel).layers === undefined)
+      throw new Error('a graph model has no weights to start from');
+    copyWeights(net as tf.LayersModel, model);
+  } catch (error) {
+    throw new UsageError(`--init ${dir}: ${(error as Error).message}`);
+  } finally {
+    net.dispose();
+  }
+}
+
+/** PGD-20 (step 0.0125, eps 0.1, random start) clean and robust accuracy on the first `count` test images. */
+async function robustEvaluation(model: tf.LayersModel, test: ImageDataset, count: number, seed: number) {
+  const n = Math.min(count, test.count);
+  const x: Tensor4D = gatherImages(
+    test,
+    Array.from({ length: n }, (_, i) => i),
+  );
+  try {
+    return await pgdRobustness(asAttackModel(model), x, Array.from(test.labels.slice(0, n)), { seed });
+  } finally {
+    x.dispose();
+  }
+}
+
 /**
  * The action of `advx train` (callable without spawning a process): trains, prints one line per epoch
  * with the test accuracy, saves the model. Bad options and a missing data set throw a UsageError (exit 2).
@@ -117,20 +326,61 @@ export async function trainAction(
 ): Promise<TrainReport> {
   const settings = parseTrainFlags(flags);
   const data = loadData(settings);
+  if (settings.vat !== undefined) return vatTrainAction(settings, settings.vat, data, out);
   const backend = await initEngine();
   const command = trainCommandLine(settings);
+  const checkpointDir = join(resolve(settings.out), 'checkpoint');
+  const a = settings.adversarial;
+  const recipe =
+    a === undefined
+      ? ''
+      : `, adversarial ${a.method} eps ${a.eps}${a.method === 'pgd' ? ` ${a.steps} steps` : ''} of ${a.stepSize}` +
+        (a.cleanFraction > 0 ? `, ${a.cleanFraction} of each batch clean` : '');
   out(
-    `training fashion-mnist-cnn on ${data.train.count} ${settings.dataset} images (${backend}): ${settings.epochs} epochs, ` +
-      `batch ${settings.batchSize}, learning rate ${settings.learningRate}, seed ${settings.seed}\n`,
+    `training ${settings.arch} on ${data.train.count} ${settings.dataset} images (${backend}): ${settings.epochs} epochs, ` +
+      `batch ${settings.batchSize}, learning rate ${settings.learningRate}, seed ${settings.seed}${recipe}\n`,
   );
-  const model = fashionMnistCnn(settings.seed);
+  const model = TRAIN_ARCHITECTURES[settings.arch](settings.seed);
+  const optimizer = tf.train.adam(settings.learningRate);
   let bar: Progress | null = null;
+  let startEpoch = 0;
+  let previous: EpochSummary[] = [];
+  const batches = Math.ceil(data.train.count / settings.batchSize);
+  let lastRobust: TrainReport['robust'];
   try {
+    if (settings.init !== undefined && !settings.resume) await initialWeights(model, settings.init);
+    if (settings.resume) {
+      const checkpoint = await loadCheckpoint(checkpointDir);
+      const expected = runIdentity(settings);
+      for (const [key, value] of Object.entries(expected)) {
+        if (JSON.stringify(checkpoint.state.options[key] ?? null) !== JSON.stringify(value)) {
+          Object.values(checkpoint.nets).forEach((n) => n.dispose());
+          throw new UsageError(
+            `--resume: the checkpoint was made with ${key} ${JSON.stringify(checkpoint.state.options[key] ?? null)}, not ${JSON.stringify(value)}`,
+          );
+        }
+      }
+      if (checkpoint.state.epoch > settings.epochs) {
+        throw new UsageError(
+          `--epochs: the checkpoint has ${checkpoint.state.epoch} epochs already; ask for at least that many`,
+        );
+      }
+      copyWeights(checkpoint.nets.model, model);
+      checkpoint.nets.model.dispose();
+      await restoreOptimizer(optimizer, checkpoint.optimizers.model);
+      startEpoch = checkpoint.state.epoch;
+      previous = checkpoint.state.history as EpochSummary[];
+      out(`resuming after epoch ${startEpoch} from ${checkpointDir}\n`);
+    }
     const result = await trainClassifier(model, data, {
       epochs: settings.epochs,
       batchSize: settings.batchSize,
       learningRate: settings.learningRate,
       seed: settings.seed,
+      startEpoch,
+      history: previous,
+      optimizer,
+      makeBatch: a === undefined ? undefined : adversarialTraining(a, startEpoch * batches),
       onProgress: (p) => {
         bar ??= progressBar(`epoch ${p.epoch}/${p.epochs}`);
         bar.update(p.batch, p.batches, `loss ${p.loss.toFixed(4)}`);
@@ -139,17 +389,30 @@ export async function trainAction(
           bar = null;
         }
       },
-      onEpochEnd: (e) => {
+      onEpochEnd: async (e, state) => {
         out(
           `epoch ${e.epoch}/${settings.epochs}: loss ${e.loss.toFixed(4)}, train accuracy ${percent(e.trainAccuracy)}, ` +
             `test accuracy ${percent(e.testAccuracy)} (${e.seconds.toFixed(1)} s)\n`,
         );
+        if (settings.robustEval > 0) {
+          const r = await robustEvaluation(model, data.test, settings.robustEval, settings.seed);
+          lastRobust = { clean: r.clean, robust: r.robust, images: r.images };
+          out(
+            `  PGD-${r.steps} (step ${r.stepSize}, eps ${r.eps}, random start) on the first ${r.images} test images: clean ${percent(r.clean)}, robust ${percent(r.robust)}\n`,
+          );
+        }
+        await saveCheckpoint(
+          checkpointDir,
+          { model },
+          { model: state.optimizer },
+          { epoch: e.epoch, options: runIdentity(settings), history: state.history },
+        );
       },
     });
     const saved = await saveLayersModel(model, settings.out, {
-      overwrite: settings.force,
+      overwrite: settings.force || settings.resume,
       metadata: {
-        architecture: 'fashion-mnist-cnn',
+        architecture: settings.arch,
         labels: data.train.classNames,
         dataset: settings.dataset,
         testAccuracy: result.testAccuracy,
@@ -159,11 +422,16 @@ export async function trainAction(
         batchSize: settings.batchSize,
         learningRate: settings.learningRate,
         seed: settings.seed,
-        trainingSeconds: Math.round(result.seconds),
+        trainingSeconds: Math.round(result.history.reduce((sum, e) => sum + e.seconds, 0)),
         backend,
         trainingCommand: command,
+        ...(a === undefined ? {} : { adversarialTraining: { ...a } }),
+        ...(lastRobust === undefined
+          ? {}
+          : { robustAccuracy: { ...lastRobust, attack: 'PGD-20, step 0.0125, eps 0.1, random start' } }),
       },
     });
+    if (!settings.keepCheckpoint) rmSync(checkpointDir, { recursive: true, force: true });
     out(
       `saved ${saved.dir} (test accuracy ${percent(result.testAccuracy)} on ${data.test.count} images, ` +
         `${(saved.weightBytes / 1e6).toFixed(2)} MB of weights, ${result.seconds.toFixed(0)} s)\n`,
@@ -176,16 +444,117 @@ export async function trainAction(
       seconds: result.seconds,
       history: result.history,
       command,
+      robust: lastRobust,
     };
   } finally {
     (bar as Progress | null)?.stop();
+    optimizer.dispose();
     model.dispose();
   }
 }
 
-/** Adds `advx train` to the program. */
+/**
+ * `advx train --vat`: CE on the first `labeled` training images + alpha * LDS on all of them (as
+ * unlabelled), one epoch = one pass over the unlabelled images at --batch-size, 32 labelled per step.
+ * Not checkpointed (runs are short: few labels).
+ */
+async function vatTrainAction(
+  settings: TrainSettings,
+  vat: VatSettings,
+  data: { train: ImageDataset; test: ImageDataset },
+  out: (s: string) => void,
+): Promise<TrainReport> {
+  const backend = await initEngine();
+  const command = trainCommandLine(settings);
+  const size = data.train.shape[0] * data.train.shape[1] * data.train.shape[2];
+  const n = Math.min(vat.labeled, data.train.count);
+  const labeled: ImageDataset = {
+    ...data.train,
+    name: `${data.train.name}-labeled`,
+    images: data.train.images.subarray(0, n * size),
+    labels: data.train.labels.subarray(0, n),
+    count: n,
+  };
+  out(
+    `training ${settings.arch} with virtual adversarial training on ${n} labelled + ${data.train.count} unlabelled ${settings.dataset} images (${backend}): ` +
+      `${settings.epochs} epochs, batch ${settings.batchSize}, learning rate ${settings.learningRate}, seed ${settings.seed}, VAT eps ${vat.eps}, alpha ${vat.alpha}\n`,
+  );
+  const model = TRAIN_ARCHITECTURES[settings.arch](settings.seed);
+  const started = performance.now();
+  try {
+    if (settings.init !== undefined) await initialWeights(model, settings.init);
+    const history = await trainVat(
+      model,
+      { labeled, unlabeled: data.train, test: data.test },
+      {
+        epochs: settings.epochs,
+        batchSize: Math.min(32, n),
+        unlabeledBatchSize: settings.batchSize,
+        learningRate: settings.learningRate,
+        alpha: vat.alpha,
+        eps: vat.eps,
+        seed: settings.seed,
+        onEpochEnd: (e) =>
+          out(
+            `epoch ${e.epoch}/${settings.epochs}: cross-entropy ${e.crossEntropy.toFixed(4)}, LDS ${e.lds.toFixed(4)}, ` +
+              `test accuracy ${percent(e.testAccuracy)} (${e.seconds.toFixed(1)} s)\n`,
+          ),
+      },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const testAccuracy = history[history.length - 1].testAccuracy;
+    const saved = await saveLayersModel(model, settings.out, {
+      overwrite: settings.force,
+      metadata: {
+        architecture: settings.arch,
+        labels: data.train.classNames,
+        dataset: settings.dataset,
+        testAccuracy,
+        testImages: data.test.count,
+        trainImages: data.train.count,
+        labeledImages: n,
+        virtualAdversarialTraining: { ...vat },
+        epochs: settings.epochs,
+        batchSize: settings.batchSize,
+        learningRate: settings.learningRate,
+        seed: settings.seed,
+        trainingSeconds: Math.round(seconds),
+        backend,
+        trainingCommand: command,
+      },
+    });
+    out(
+      `saved ${saved.dir} (test accuracy ${percent(testAccuracy)} on ${data.test.count} images, ${seconds.toFixed(0)} s)\n`,
+    );
+    const summaries: EpochSummary[] = history.map((e) => ({
+      epoch: e.epoch,
+      loss: e.crossEntropy + vat.alpha * e.lds,
+      trainAccuracy: Number.NaN,
+      testAccuracy: e.testAccuracy,
+      seconds: e.seconds,
+    }));
+    return {
+      out: saved.dir,
+      testAccuracy,
+      testImages: data.test.count,
+      trainImages: n,
+      seconds,
+      history: summaries,
+      command,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Adds `advx train` (and `advx train gan`) to the program. */
 export function registerTrainCommand(program: Command): void {
-  program
+  // `advx train gan --epochs 3`: options after `gan` belong to gan, not to train (which has an --epochs
+  // of its own). Commander needs positional options for that, set on the program before `train` is made
+  // (subcommands inherit it); other commands are not affected (the program's own options, --help and
+  // --version, come first anyway).
+  program.enablePositionalOptions();
+  const train = program
     .command('train')
     .description(
       'train the small Fashion-MNIST CNN (the embedded default model) and save it as a tfjs layers model',
@@ -198,7 +567,41 @@ export function registerTrainCommand(program: Command): void {
     .option('--limit <n>', 'train on the first N training images only (smoke runs)')
     .option('--out <dir>', 'folder to save model.json and weights.bin in (required)')
     .option('--force', 'replace a model already in --out')
+    .option(
+      '--arch <name>',
+      `architecture (${Object.keys(TRAIN_ARCHITECTURES).join(', ')})`,
+      'fashion-mnist-cnn',
+    )
+    .option(
+      '--init <dir>',
+      'start from the weights of a saved model of the same architecture (e.g. fine-tune the natural model)',
+    )
+    .option('--adversarial <method>', `adversarial training: pgd (Madry et al.) or fgsm (fast, random start)`)
+    .option('--eps <e>', 'Linf radius of the training attack (default 0.1)')
+    .option('--steps <n>', 'PGD steps of the training attack (default 8)')
+    .option('--step-size <a>', 'step of the training attack (default eps/5 for pgd, 1.25 eps for fgsm)')
+    .option('--clean-fraction <f>', 'share of each batch kept clean (default 0)')
+    .option(
+      '--robust-eval <n>',
+      'after each epoch, PGD-20 robust accuracy on the first N test images (default 500 with --adversarial, else 0)',
+    )
+    .option('--resume', 'continue the run checkpointed in OUT/checkpoint (same options; --epochs may grow)')
+    .option(
+      '--keep-checkpoint',
+      'keep OUT/checkpoint after training (default: removed when training completes)',
+    )
+    .option(
+      '--vat',
+      'semi-supervised virtual adversarial training: the first --labeled images keep their labels, all are used unlabelled',
+    )
+    .option('--labeled <n>', 'labelled training images with --vat (default 1000)')
+    .option('--vat-eps <e>', 'L2 radius of the virtual adversarial perturbation (default 2)')
+    .option(
+      '--vat-alpha <a>',
+      'weight of the VAT smoothness term (default 1; 0: supervised only, the baseline)',
+    )
     .action(async (flags: TrainFlags) => {
       await trainAction(flags);
     });
+  registerTrainGanCommand(train);
 }

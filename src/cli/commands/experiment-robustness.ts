@@ -1,0 +1,224 @@
+/**
+ * `advx experiment robustness [--model M] [--robust-model M|none] [--generator DIR|none] [--eps LIST]
+ *  [--images N] [--projection-images N] [--steps N] [--rel-step R] [--restarts N] [--projection-steps L]
+ *  [--projection-restarts R] [--projection-lr LR] [--projection-eps LIST] [--eot K] [--seed S]
+ *  [--out DIR] [--force] [--json]`
+ *
+ * Robust accuracy against eps on the Fashion-MNIST test set (the first N images) for the natural CNN,
+ * the adversarially trained CNN and the GAN projection defense, under FGSM and PGD with restarts, and
+ * for the projection also PGD ignoring it, BPDA and BPDA+EOT: CSV, plot (PNG + SVG) and a table.
+ */
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { initEngine } from '../../engine/backend.js';
+import { tf } from '../../engine/tf.js';
+import { loadFashionMnist } from '../../data/datasets.js';
+import { embeddedModelsDir } from '../../data/locations.js';
+import { writePngFile } from '../../data/png.js';
+import { writeTextFile } from '../../experiments/csv.js';
+import {
+  robustnessExperiment,
+  type RobustnessClassifier,
+  type RobustnessResult,
+  type RobustnessSettings,
+} from '../../experiments/robustness.js';
+import {
+  ROBUSTNESS_CSV_FILE,
+  ROBUSTNESS_PNG_FILE,
+  ROBUSTNESS_SVG_FILE,
+  robustnessCsv,
+  robustnessPlot,
+  robustnessTable,
+} from '../../experiments/robustness-writers.js';
+import { loadModel } from '../../models/load.js';
+import type { TfjsModel } from '../../models/tfjs-model.js';
+import { loadGenerator } from '../../train/gan.js';
+import { gatherImages } from '../../train/train-classifier.js';
+import { asUsage, UsageError } from '../errors.js';
+import { parseEpsilons, parseInteger, parseNumber } from '../options.js';
+import { progressBar } from '../progress.js';
+import { table } from '../tables.js';
+import { getExperimentCommand } from './experiment.js';
+import { defaultOutDir, prepareOutDir } from './experiment-options.js';
+
+export interface RobustnessFlags {
+  model: string;
+  robustModel: string;
+  generator: string;
+  eps: string;
+  images: string;
+  projectionImages: string;
+  steps: string;
+  relStep: string;
+  restarts: string;
+  projectionSteps: string;
+  projectionRestarts: string;
+  projectionLr: string;
+  projectionEps?: string;
+  eot: string;
+  seed: string;
+  out?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+export const ROBUSTNESS_DEFAULTS = {
+  model: 'fashion-mnist-cnn',
+  robustModel: 'fashion-mnist-cnn-robust',
+  generator: 'fashion-mnist-gan',
+  eps: '0,0.025,0.05,0.075,0.1,0.15,0.2',
+  images: '500',
+  projectionImages: '100',
+  steps: '20',
+  relStep: '0.125',
+  restarts: '2',
+  projectionSteps: '50',
+  projectionRestarts: '2',
+  projectionLr: '0.05',
+  projectionEps: '0,0.05,0.1,0.15',
+  eot: '4',
+  seed: '0',
+};
+
+/** `none` disables an entry; a bare name is looked up among the embedded models. */
+function generatorPath(spec: string): string {
+  return spec.includes('/') || spec.endsWith('.json') ? spec : join(embeddedModelsDir(), spec);
+}
+
+export function parseRobustnessSettings(flags: RobustnessFlags): RobustnessSettings {
+  const positive = (text: string, option: string) => {
+    const v = parseNumber(text, option);
+    if (!(v > 0)) throw new UsageError(`${option}: must be > 0 (got ${text})`);
+    return v;
+  };
+  return {
+    epsilons: parseEpsilons(flags.eps, [0, 1]),
+    steps: parseInteger(flags.steps, '--steps', 1),
+    relStepsize: positive(flags.relStep, '--rel-step'),
+    restarts: parseInteger(flags.restarts, '--restarts', 1),
+    seed: parseInteger(flags.seed, '--seed', 0),
+    projection: {
+      steps: parseInteger(flags.projectionSteps, '--projection-steps', 1),
+      restarts: parseInteger(flags.projectionRestarts, '--projection-restarts', 1),
+      lr: positive(flags.projectionLr, '--projection-lr'),
+    },
+    eotSamples: parseInteger(flags.eot, '--eot', 1),
+    projectionEpsilons:
+      flags.projectionEps === undefined
+        ? undefined
+        : parseEpsilons(flags.projectionEps, [0, 1], '--projection-eps'),
+  };
+}
+
+export async function robustnessAction(
+  flags: RobustnessFlags,
+  out: (s: string) => void = (s) => process.stdout.write(s),
+) {
+  const settings = await asUsage(() => parseRobustnessSettings(flags));
+  const images = await asUsage(() => parseInteger(flags.images, '--images', 1));
+  const projectionImages = await asUsage(() =>
+    parseInteger(flags.projectionImages, '--projection-images', 1),
+  );
+  const data = await asUsage(() => loadFashionMnist('test', images));
+  await initEngine();
+  const outDir = flags.out ?? defaultOutDir('robustness');
+  prepareOutDir(outDir, [ROBUSTNESS_CSV_FILE, ROBUSTNESS_PNG_FILE, ROBUSTNESS_SVG_FILE], flags.force);
+  const loaded: TfjsModel[] = [];
+  let generator: tf.LayersModel | null = null;
+  const x = gatherImages(
+    data,
+    Array.from({ length: data.count }, (_, i) => i),
+  );
+  try {
+    const natural = await asUsage(() => loadModel(flags.model));
+    loaded.push(natural);
+    const classifiers: RobustnessClassifier[] = [{ label: natural.name, model: natural, defense: 'none' }];
+    if (flags.robustModel !== 'none') {
+      const robust = await asUsage(() => loadModel(flags.robustModel));
+      loaded.push(robust);
+      classifiers.push({ label: robust.name, model: robust, defense: 'adversarial-training' });
+    }
+    if (flags.generator !== 'none')
+      generator = await asUsage(() => loadGenerator(generatorPath(flags.generator)));
+    const bar = progressBar('robustness');
+    let result: RobustnessResult;
+    try {
+      result = await robustnessExperiment({
+        classifiers,
+        projection: generator === null ? undefined : { generator, classifier: classifiers[0] },
+        x,
+        labels: Array.from(data.labels),
+        projectionImages,
+        settings,
+        onProgress: (label, done, total) => bar.update(done, total, label),
+      });
+    } finally {
+      bar.stop();
+    }
+    const csvPath = join(outDir, ROBUSTNESS_CSV_FILE);
+    const pngPath = join(outDir, ROBUSTNESS_PNG_FILE);
+    const svgPath = join(outDir, ROBUSTNESS_SVG_FILE);
+    writeTextFile(csvPath, robustnessCsv(result), { overwrite: true });
+    const plot = await robustnessPlot(result);
+    writeTextFile(svgPath, plot.svg, { overwrite: true });
+    writePngFile(pngPath, plot.png, { overwrite: true });
+    if (flags.json) {
+      out(JSON.stringify({ ...result, csv: csvPath, png: pngPath, svg: svgPath }, null, 2) + '\n');
+    } else {
+      const { head, rows } = robustnessTable(result);
+      out(
+        `robust accuracy on the first ${data.count} Fashion-MNIST test images (projection defense: first ${Math.min(projectionImages, data.count)}); ` +
+          `PGD ${settings.steps} steps of ${settings.relStepsize} eps, random start, ${settings.restarts} restarts; ` +
+          `projection L=${settings.projection.steps}, R=${settings.projection.restarts}; EOT over ${settings.eotSamples}\n` +
+          `${table(head, rows)}\n${csvPath}\n${pngPath}\n`,
+      );
+    }
+    return { result, csv: csvPath, png: pngPath, svg: svgPath };
+  } finally {
+    x.dispose();
+    loaded.forEach((m) => m.dispose());
+    generator?.dispose();
+  }
+}
+
+export function registerRobustnessCommand(program: Command): void {
+  const d = ROBUSTNESS_DEFAULTS;
+  getExperimentCommand(program)
+    .command('robustness')
+    .description(
+      'robust accuracy vs eps: natural CNN, adversarially trained CNN, GAN projection (PGD, BPDA, EOT)',
+    )
+    .option(
+      '-m, --model <M>',
+      'the naturally trained classifier (also the one behind the projection)',
+      d.model,
+    )
+    .option('--robust-model <M>', "the adversarially trained classifier ('none' to skip)", d.robustModel)
+    .option(
+      '--generator <DIR>',
+      "generator folder or embedded name for the projection defense ('none' to skip)",
+      d.generator,
+    )
+    .option('-e, --eps <LIST>', 'epsilons (Linf, pixels in [0,1])', d.eps)
+    .option('-n, --images <N>', 'first N Fashion-MNIST test images', d.images)
+    .option(
+      '--projection-images <N>',
+      'first N of those for the projection defense (each attack step projects)',
+      d.projectionImages,
+    )
+    .option('--steps <N>', 'PGD steps', d.steps)
+    .option('--rel-step <R>', 'PGD step size relative to eps (0.125: 0.0125 at eps 0.1)', d.relStep)
+    .option('--restarts <N>', 'PGD restarts (robust = survives all)', d.restarts)
+    .option('--projection-steps <L>', 'Adam steps on z per projection', d.projectionSteps)
+    .option('--projection-restarts <R>', 'random starts per projection', d.projectionRestarts)
+    .option('--projection-lr <LR>', 'Adam learning rate on z', d.projectionLr)
+    .option('--projection-eps <LIST>', 'epsilons for the projection attacks', d.projectionEps)
+    .option('--eot <K>', 'projections averaged per EOT gradient', d.eot)
+    .option('-s, --seed <S>', 'seed of random starts and projections', d.seed)
+    .option('-o, --out <DIR>', 'output folder (default: a new folder under advx-out/)')
+    .option('--force', 'overwrite existing outputs in --out')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (flags: RobustnessFlags) => {
+      await robustnessAction(flags);
+    });
+}

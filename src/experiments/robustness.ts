@@ -1,0 +1,234 @@
+/**
+ * The robustness experiment: robust accuracy against eps for a naturally trained classifier, an
+ * adversarially trained one and the GAN projection defense, under FGSM and PGD with restarts, and for the
+ * projection defense also under the attacks that matter for it:
+ *
+ * - `pgd-oblivious`: PGD crafted on the bare classifier, judged behind the projection (the attacker
+ *   ignores the defense; the projection is expected to resist this);
+ * - `bpda-pgd`: PGD on the whole pipeline with BPDA (forward through G(z*), identity backward);
+ * - `bpda-eot-pgd`: the same against the randomized projection (fresh restarts per call), each gradient
+ *   averaged over `eotSamples` projections (EOT), judged on the deployed defense.
+ *
+ * Returns plain rows; writers (CSV, plot, table) are in robustness-writers.ts.
+ */
+import { tf, type Tensor4D } from '../engine/tf.js';
+import { FGSM, LinfPGD, type Attack } from '../attacks/index.js';
+import type { Model } from '../models/model.js';
+import { expectationOverTransformation } from '../defenses/bpda.js';
+import { robustAccuracy } from '../defenses/evaluation.js';
+import { ganProjection, type ProjectionOptions } from '../defenses/gan-projection.js';
+
+export const ROBUSTNESS_ATTACKS = ['fgsm', 'pgd', 'pgd-oblivious', 'bpda-pgd', 'bpda-eot-pgd'] as const;
+export type RobustnessAttack = (typeof ROBUSTNESS_ATTACKS)[number];
+
+export interface RobustnessClassifier {
+  /** Shown in tables and the plot (e.g. 'natural', 'pgd-trained'). */
+  label: string;
+  model: Model;
+  defense: string;
+}
+
+export interface RobustnessSettings {
+  epsilons: number[];
+  /** PGD steps (the issue's protocol: 20). */
+  steps: number;
+  /** PGD step relative to eps (0.125: 0.0125 at eps 0.1, the issue's protocol). */
+  relStepsize: number;
+  /** PGD restarts (an input counts as robust only if it survives all). */
+  restarts: number;
+  seed: number;
+  /** The projection: its settings as deployed (steps, restarts, lr). */
+  projection: Omit<ProjectionOptions, 'seed' | 'batchSize'>;
+  /** Projections averaged per EOT gradient. */
+  eotSamples: number;
+  /** Epsilons for the expensive projection attacks (default: all). */
+  projectionEpsilons?: number[];
+  /** Restarts of the projection attacks (default 1: each BPDA step costs a full projection). */
+  projectionRestarts?: number;
+}
+
+export interface RobustnessInput {
+  classifiers: RobustnessClassifier[];
+  /** The generator for the projection defense and the classifier it protects (omit to skip). */
+  projection?: { generator: tf.LayersModel; classifier: RobustnessClassifier };
+  x: Tensor4D;
+  labels: number[];
+  /** How many of the images (the first ones) the projection defense is evaluated on. */
+  projectionImages: number;
+  settings: RobustnessSettings;
+  onProgress?: (label: string, done: number, total: number) => void;
+}
+
+export interface RobustnessRow {
+  model: string;
+  defense: string;
+  attack: RobustnessAttack;
+  eps: number;
+  images: number;
+  robustAccuracy: number;
+  restarts: number;
+  steps: number;
+  stepSize: number;
+  seconds: number;
+}
+
+export interface RobustnessResult {
+  rows: RobustnessRow[];
+  settings: RobustnessSettings;
+}
+
+function pgd(settings: RobustnessSettings, restart: number): Attack {
+  return new LinfPGD({
+    steps: settings.steps,
+    relStepsize: settings.relStepsize,
+    randomStart: true,
+    seed: settings.seed * 1000 + restart,
+  });
+}
+
+export function checkRobustnessSettings(s: RobustnessSettings): void {
+  if (s.epsilons.length === 0) throw new Error('robustness: give at least one epsilon');
+  if (s.epsilons.some((e) => !(e >= 0) || !Number.isFinite(e)))
+    throw new Error(`robustness: epsilons must be >= 0 (got ${s.epsilons})`);
+  for (const [name, v] of [
+    ['steps', s.steps],
+    ['restarts', s.restarts],
+    ['eotSamples', s.eotSamples],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1)
+      throw new Error(`robustness: ${name} must be an integer >= 1 (got ${v})`);
+  }
+  if (!(s.relStepsize > 0)) throw new Error(`robustness: relStepsize must be > 0 (got ${s.relStepsize})`);
+}
+
+export async function robustnessExperiment(input: RobustnessInput): Promise<RobustnessResult> {
+  const s = input.settings;
+  checkRobustnessSettings(s);
+  if (input.labels.length !== input.x.shape[0])
+    throw new Error(`robustness: ${input.labels.length} labels for ${input.x.shape[0]} images`);
+  const rows: RobustnessRow[] = [];
+  const n = input.x.shape[0];
+  type Job = {
+    label: string;
+    defense: string;
+    attack: RobustnessAttack;
+    model: Model;
+    source?: Model;
+    make: (restart: number) => Attack;
+    restarts: number;
+    images: number;
+    epsilons: number[];
+    steps: number;
+  };
+  const jobs: Job[] = [];
+  for (const c of input.classifiers) {
+    jobs.push({
+      label: c.label,
+      defense: c.defense,
+      attack: 'fgsm',
+      model: c.model,
+      make: () => new FGSM(),
+      restarts: 1,
+      images: n,
+      epsilons: s.epsilons,
+      steps: 1,
+    });
+    jobs.push({
+      label: c.label,
+      defense: c.defense,
+      attack: 'pgd',
+      model: c.model,
+      make: (r) => pgd(s, r),
+      restarts: s.restarts,
+      images: n,
+      epsilons: s.epsilons,
+      steps: s.steps,
+    });
+  }
+  const disposables: tf.Tensor[] = [];
+  if (input.projection !== undefined) {
+    const { generator, classifier } = input.projection;
+    const m = Math.min(input.projectionImages, n);
+    const label = `${classifier.label}+gan-projection`;
+    const deployed = ganProjection(generator, classifier.model, {
+      ...s.projection,
+      seed: s.seed,
+      name: label,
+    });
+    const randomized = ganProjection(generator, classifier.model, {
+      ...s.projection,
+      seed: s.seed + 1,
+      fresh: true,
+      name: `${label} (fresh)`,
+    });
+    const eot = expectationOverTransformation(randomized, s.eotSamples);
+    const epsilons = s.projectionEpsilons ?? s.epsilons;
+    const restarts = s.projectionRestarts ?? 1;
+    const base = {
+      label,
+      defense: 'gan-projection',
+      model: deployed as Model,
+      images: m,
+      epsilons,
+      steps: s.steps,
+    };
+    jobs.push({
+      ...base,
+      attack: 'pgd-oblivious',
+      source: classifier.model,
+      make: (r) => pgd(s, r),
+      restarts: s.restarts,
+    });
+    jobs.push({ ...base, attack: 'bpda-pgd', make: (r) => pgd(s, r), restarts });
+    jobs.push({ ...base, attack: 'bpda-eot-pgd', source: eot, make: (r) => pgd(s, r), restarts });
+  }
+  const xm = new Map<number, Tensor4D>();
+  const imagesFor = (m: number) => {
+    if (m === n) return input.x;
+    let t = xm.get(m);
+    if (t === undefined) {
+      t = tf.slice(input.x, [0, 0, 0, 0], [m, -1, -1, -1]) as Tensor4D;
+      xm.set(m, t);
+      disposables.push(t);
+    }
+    return t;
+  };
+  try {
+    for (const [j, job] of jobs.entries()) {
+      const started = performance.now();
+      const progressLabel = `${job.label} ${job.attack}`;
+      input.onProgress?.(progressLabel, j, jobs.length);
+      const results = await robustAccuracy(
+        job.model,
+        job.make,
+        imagesFor(job.images),
+        input.labels.slice(0, job.images),
+        job.epsilons,
+        {
+          restarts: job.restarts,
+          source: job.source,
+          batchSize: job.defense === 'gan-projection' ? 50 : 500,
+        },
+      );
+      const seconds = (performance.now() - started) / 1000;
+      for (const r of results) {
+        rows.push({
+          model: job.label,
+          defense: job.defense,
+          attack: job.attack,
+          eps: r.eps,
+          images: job.images,
+          robustAccuracy: r.robustAccuracy,
+          restarts: job.restarts,
+          steps: job.steps,
+          stepSize: job.attack === 'fgsm' ? r.eps : s.relStepsize * r.eps,
+          seconds: seconds / results.length,
+        });
+      }
+      input.onProgress?.(progressLabel, j + 1, jobs.length);
+    }
+  } finally {
+    tf.dispose(disposables);
+  }
+  return { rows, settings: s };
+}
