@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 npm run build --silent
+npm run lint --silent
 node --test --test-concurrency=1 dist/

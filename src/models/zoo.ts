@@ -68,7 +68,8 @@ export const ZOO: Record<string, ZooEntry> = {
     dataset: 'fashion-mnist',
   },
   'fashion-mnist-cnn-robust': {
-    description: 'Fashion-MNIST CNN (32/64 filters) adversarially trained by `advx train --adversarial` (Linf eps 0.1)',
+    description:
+      'Fashion-MNIST CNN (32/64 filters) adversarially trained by `advx train --adversarial` (Linf eps 0.1)',
     dir: () => join(embeddedModelsDir(), 'fashion-mnist-cnn-robust'),
     preprocessing: {},
     labels: () => FASHION_MNIST_CLASSES,
