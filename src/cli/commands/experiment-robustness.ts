@@ -72,11 +72,11 @@ export const ROBUSTNESS_DEFAULTS = {
   steps: '20',
   relStep: '0.125',
   restarts: '2',
-  projectionSteps: '50',
+  projectionSteps: '100',
   projectionRestarts: '2',
   projectionLr: '0.05',
   projectionEps: '0,0.05,0.1,0.15',
-  eot: '4',
+  eot: '2',
   seed: '0',
 };
 
@@ -166,10 +166,15 @@ export async function robustnessAction(
       out(JSON.stringify({ ...result, csv: csvPath, png: pngPath, svg: svgPath }, null, 2) + '\n');
     } else {
       const { head, rows } = robustnessTable(result);
+      const projected =
+        generator === null ? '' : ` (projection defense: first ${Math.min(projectionImages, data.count)})`;
+      const projection =
+        generator === null
+          ? ''
+          : `; projection L=${settings.projection.steps}, R=${settings.projection.restarts}, lr ${settings.projection.lr}; EOT over ${settings.eotSamples}`;
       out(
-        `robust accuracy on the first ${data.count} Fashion-MNIST test images (projection defense: first ${Math.min(projectionImages, data.count)}); ` +
-          `PGD ${settings.steps} steps of ${settings.relStepsize} eps, random start, ${settings.restarts} restarts; ` +
-          `projection L=${settings.projection.steps}, R=${settings.projection.restarts}; EOT over ${settings.eotSamples}\n` +
+        `robust accuracy on the first ${data.count} Fashion-MNIST test images${projected}; ` +
+          `PGD ${settings.steps} steps of ${settings.relStepsize} eps, random start, ${settings.restarts} restart${settings.restarts > 1 ? 's' : ''}${projection}\n` +
           `${table(head, rows)}\n${csvPath}\n${pngPath}\n`,
       );
     }
