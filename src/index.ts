@@ -21,6 +21,7 @@ export * as train from './train/index.js';
 export * as classical from './classical/index.js';
 export * as experiments from './experiments/index.js';
 export * as report from './report/index.js';
+export * as defenses from './defenses/index.js';
 export { tf } from './engine/tf.js';
 export type { Model, Bounds, Prediction } from './models/model.js';
 export type { Criterion } from './criteria/index.js';

@@ -75,7 +75,7 @@ export async function robustnessPlot(result: RobustnessResult): Promise<{ svg: s
     x: r.eps,
     y: r.robustAccuracy,
   }));
-  const dashed = [...seriesOf(result.rows).keys()].filter((k) => k.includes('bpda'));
+  const dashed = [...seriesOf(result.rows).keys()].filter((k) => k.includes('bpda') || k.includes('latent'));
   return lineChartPng(points, {
     title: 'Fashion-MNIST: robust accuracy vs Linf epsilon',
     xTitle: 'epsilon (Linf, pixels in [0,1])',

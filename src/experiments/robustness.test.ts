@@ -42,6 +42,7 @@ const settings: RobustnessSettings = {
   seed: 0,
   projection: { steps: 8, restarts: 1, lr: 0.05 },
   eotSamples: 2,
+  latentSteps: 10,
 };
 
 test('robustness: rows for every model, attack and eps; CSV columns; table; plot', async () => {
@@ -62,8 +63,9 @@ test('robustness: rows for every model, attack and eps; CSV columns; table; plot
     'natural+gan-projection/pgd-oblivious',
     'natural+gan-projection/bpda-pgd',
     'natural+gan-projection/bpda-eot-pgd',
+    'natural+gan-projection/latent-space',
   ]);
-  assert.equal(result.rows.length, 10);
+  assert.equal(result.rows.length, 12);
   const get = (model: string, attack: string, eps: number) =>
     result.rows.find((r) => r.model === model && r.attack === attack && r.eps === eps);
   const clean = get('natural', 'pgd', 0)?.robustAccuracy ?? -1;
@@ -90,12 +92,12 @@ test('robustness: rows for every model, attack and eps; CSV columns; table; plot
   const csv = robustnessCsv(result).trimEnd().split('\n');
   assert.equal(csv[0], ROBUSTNESS_CSV_COLUMNS.join(','));
   assert.equal(csv[0], 'model,defense,attack,eps,images,robust_accuracy,restarts,steps,step_size,seconds');
-  assert.equal(csv.length, 11);
+  assert.equal(csv.length, 13);
   assert.match(csv[3], /^natural,none,pgd,0,40,[\d.]+,2,5,0,/);
   assert.match(csv[4], /^natural,none,pgd,0\.1,40,[\d.]+,2,5,0\.025,/);
   const { head, rows } = robustnessTable(result);
   assert.deepEqual(head, ['model', 'attack', 'images', 'eps 0', 'eps 0.1']);
-  assert.equal(rows.length, 5);
+  assert.equal(rows.length, 6);
   assert.equal(rows[1][1], 'pgd (2 restarts)');
   const { svg, png } = await robustnessPlot(result);
   assert.ok(svg.includes('natural+gan-projection / bpda-pgd'));

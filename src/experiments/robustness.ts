@@ -7,7 +7,9 @@
  *   ignores the defense; the projection is expected to resist this);
  * - `bpda-pgd`: PGD on the whole pipeline with BPDA (forward through G(z*), identity backward);
  * - `bpda-eot-pgd`: the same against the randomized projection (fresh restarts per call), each gradient
- *   averaged over `eotSamples` projections (EOT), judged on the deployed defense.
+ *   averaged over `eotSamples` projections (EOT), judged on the deployed defense;
+ * - `latent-space`: the on-manifold attack (defenses/latent-space-attack.ts): a code z with G(z)
+ *   misclassified and within eps of the input, the defense given the ball's point nearest to G(z).
  *
  * Returns plain rows; writers (CSV, plot, table) are in robustness-writers.ts.
  */
@@ -17,8 +19,16 @@ import type { Model } from '../models/model.js';
 import { expectationOverTransformation } from '../defenses/bpda.js';
 import { robustAccuracy } from '../defenses/evaluation.js';
 import { ganProjection, type ProjectionOptions } from '../defenses/gan-projection.js';
+import { LatentSpaceAttack } from '../defenses/latent-space-attack.js';
 
-export const ROBUSTNESS_ATTACKS = ['fgsm', 'pgd', 'pgd-oblivious', 'bpda-pgd', 'bpda-eot-pgd'] as const;
+export const ROBUSTNESS_ATTACKS = [
+  'fgsm',
+  'pgd',
+  'pgd-oblivious',
+  'bpda-pgd',
+  'bpda-eot-pgd',
+  'latent-space',
+] as const;
 export type RobustnessAttack = (typeof ROBUSTNESS_ATTACKS)[number];
 
 export interface RobustnessClassifier {
@@ -45,6 +55,8 @@ export interface RobustnessSettings {
   projectionEpsilons?: number[];
   /** Restarts of the projection attacks (default 1: each BPDA step costs a full projection). */
   projectionRestarts?: number;
+  /** Adam steps of the latent-space attack on the projection (default 200; 0 skips it). */
+  latentSteps?: number;
 }
 
 export interface RobustnessInput {
@@ -77,6 +89,9 @@ export interface RobustnessResult {
   settings: RobustnessSettings;
 }
 
+const LATENT_STEPS = 200;
+const LATENT_LR = 0.05;
+
 function pgd(settings: RobustnessSettings, restart: number): Attack {
   return new LinfPGD({
     steps: settings.steps,
@@ -97,6 +112,9 @@ export function checkRobustnessSettings(s: RobustnessSettings): void {
   ] as const) {
     if (!Number.isInteger(v) || v < 1)
       throw new Error(`robustness: ${name} must be an integer >= 1 (got ${v})`);
+  }
+  if (s.latentSteps !== undefined && (!Number.isInteger(s.latentSteps) || s.latentSteps < 0)) {
+    throw new Error(`robustness: latentSteps must be an integer >= 0 (got ${s.latentSteps})`);
   }
   if (!(s.relStepsize > 0)) throw new Error(`robustness: relStepsize must be > 0 (got ${s.relStepsize})`);
 }
@@ -119,6 +137,7 @@ export async function robustnessExperiment(input: RobustnessInput): Promise<Robu
     images: number;
     epsilons: number[];
     steps: number;
+    stepSize: (eps: number) => number;
   };
   const jobs: Job[] = [];
   for (const c of input.classifiers) {
@@ -132,6 +151,7 @@ export async function robustnessExperiment(input: RobustnessInput): Promise<Robu
       images: n,
       epsilons: s.epsilons,
       steps: 1,
+      stepSize: (eps) => eps,
     });
     jobs.push({
       label: c.label,
@@ -143,6 +163,7 @@ export async function robustnessExperiment(input: RobustnessInput): Promise<Robu
       images: n,
       epsilons: s.epsilons,
       steps: s.steps,
+      stepSize: (eps) => s.relStepsize * eps,
     });
   }
   const disposables: tf.Tensor[] = [];
@@ -171,6 +192,7 @@ export async function robustnessExperiment(input: RobustnessInput): Promise<Robu
       images: m,
       epsilons,
       steps: s.steps,
+      stepSize: (eps: number) => s.relStepsize * eps,
     };
     jobs.push({
       ...base,
@@ -181,6 +203,18 @@ export async function robustnessExperiment(input: RobustnessInput): Promise<Robu
     });
     jobs.push({ ...base, attack: 'bpda-pgd', make: (r) => pgd(s, r), restarts });
     jobs.push({ ...base, attack: 'bpda-eot-pgd', source: eot, make: (r) => pgd(s, r), restarts });
+    const latentSteps = s.latentSteps ?? LATENT_STEPS;
+    if (latentSteps > 0) {
+      jobs.push({
+        ...base,
+        attack: 'latent-space',
+        make: (r) =>
+          new LatentSpaceAttack({ steps: latentSteps, lr: LATENT_LR, seed: s.seed * 1000 + 500 + r }),
+        restarts,
+        steps: latentSteps,
+        stepSize: () => LATENT_LR,
+      });
+    }
   }
   const xm = new Map<number, Tensor4D>();
   const imagesFor = (m: number) => {
@@ -221,7 +255,7 @@ export async function robustnessExperiment(input: RobustnessInput): Promise<Robu
           robustAccuracy: r.robustAccuracy,
           restarts: job.restarts,
           steps: job.steps,
-          stepSize: job.attack === 'fgsm' ? r.eps : s.relStepsize * r.eps,
+          stepSize: job.stepSize(r.eps),
           seconds: seconds / results.length,
         });
       }

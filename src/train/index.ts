@@ -14,3 +14,23 @@ export {
   type EpochSummary,
   type MakeBatch,
 } from './train-classifier.js';
+export { fashionMnistCnnWide, fashionMnistCnnWithWidths, WIDE_CNN } from './wide-cnn.js';
+export {
+  trainGan,
+  loadGenerator,
+  latentCodes,
+  sampleGridPng,
+  discriminatorLoss,
+  generatorLoss,
+  type GanTrainOptions,
+  type GanTrainResult,
+  type GanEpochSummary,
+  type GanProgress,
+} from './gan.js';
+export {
+  dcganGenerator,
+  dcganDiscriminator,
+  generatorShape,
+  DEFAULT_LATENT_DIM,
+} from './gan-architecture.js';
+export { saveCheckpoint, loadCheckpoint, hasCheckpoint } from './checkpoint.js';

@@ -40,6 +40,7 @@ test('experiment robustness (smoke settings): table on stdout, CSV, PNG and SVG 
       projectionSteps: '5',
       projectionRestarts: '1',
       eot: '2',
+      latentSteps: '10',
       out,
     }),
     (s) => lines.push(s),
@@ -50,14 +51,14 @@ test('experiment robustness (smoke settings): table on stdout, CSV, PNG and SVG 
     text,
     /robust accuracy on the first 24 Fashion-MNIST test images \(projection defense: first 4\)/,
   );
-  for (const series of ['fgsm', 'pgd', 'pgd-oblivious', 'bpda-pgd', 'bpda-eot-pgd'])
+  for (const series of ['fgsm', 'pgd', 'pgd-oblivious', 'bpda-pgd', 'bpda-eot-pgd', 'latent-space'])
     assert.ok(text.includes(series), series);
   assert.ok(existsSync(png) && existsSync(svg));
   assert.equal(readFileSync(png).subarray(1, 4).toString(), 'PNG');
   const rows = readFileSync(csv, 'utf8').trimEnd().split('\n');
   assert.equal(rows[0], 'model,defense,attack,eps,images,robust_accuracy,restarts,steps,step_size,seconds');
   assert.equal(rows.length, 1 + result.rows.length);
-  assert.equal(result.rows.length, 10);
+  assert.equal(result.rows.length, 12);
   await assert.rejects(
     robustnessAction(
       flags({ robustModel: 'none', generator: 'none', images: '4', eps: '0', out }),

@@ -1,7 +1,7 @@
 /**
  * `advx experiment robustness [--model M] [--robust-model M|none] [--generator DIR|none] [--eps LIST]
  *  [--images N] [--projection-images N] [--steps N] [--rel-step R] [--restarts N] [--projection-steps L]
- *  [--projection-restarts R] [--projection-lr LR] [--projection-eps LIST] [--eot K] [--seed S]
+ *  [--projection-restarts R] [--projection-lr LR] [--projection-eps LIST] [--eot K] [--latent-steps N] [--seed S]
  *  [--out DIR] [--force] [--json]`
  *
  * Robust accuracy against eps on the Fashion-MNIST test set (the first N images) for the natural CNN,
@@ -56,6 +56,7 @@ export interface RobustnessFlags {
   projectionLr: string;
   projectionEps?: string;
   eot: string;
+  latentSteps: string;
   seed: string;
   out?: string;
   force?: boolean;
@@ -77,6 +78,7 @@ export const ROBUSTNESS_DEFAULTS = {
   projectionLr: '0.05',
   projectionEps: '0,0.05,0.1,0.15',
   eot: '2',
+  latentSteps: '200',
   seed: '0',
 };
 
@@ -103,6 +105,7 @@ export function parseRobustnessSettings(flags: RobustnessFlags): RobustnessSetti
       lr: positive(flags.projectionLr, '--projection-lr'),
     },
     eotSamples: parseInteger(flags.eot, '--eot', 1),
+    latentSteps: parseInteger(flags.latentSteps, '--latent-steps', 0),
     projectionEpsilons:
       flags.projectionEps === undefined
         ? undefined
@@ -171,7 +174,7 @@ export async function robustnessAction(
       const projection =
         generator === null
           ? ''
-          : `; projection L=${settings.projection.steps}, R=${settings.projection.restarts}, lr ${settings.projection.lr}; EOT over ${settings.eotSamples}`;
+          : `; projection L=${settings.projection.steps}, R=${settings.projection.restarts}, lr ${settings.projection.lr}; EOT over ${settings.eotSamples}; latent-space ${settings.latentSteps ?? 200} steps`;
       out(
         `robust accuracy on the first ${data.count} Fashion-MNIST test images${projected}; ` +
           `PGD ${settings.steps} steps of ${settings.relStepsize} eps, random start, ${settings.restarts} restart${settings.restarts > 1 ? 's' : ''}${projection}\n` +
@@ -219,6 +222,11 @@ export function registerRobustnessCommand(program: Command): void {
     .option('--projection-lr <LR>', 'Adam learning rate on z', d.projectionLr)
     .option('--projection-eps <LIST>', 'epsilons for the projection attacks', d.projectionEps)
     .option('--eot <K>', 'projections averaged per EOT gradient', d.eot)
+    .option(
+      '--latent-steps <N>',
+      'Adam steps of the latent-space (on-manifold) attack; 0 skips it',
+      d.latentSteps,
+    )
     .option('-s, --seed <S>', 'seed of random starts and projections', d.seed)
     .option('-o, --out <DIR>', 'output folder (default: a new folder under advx-out/)')
     .option('--force', 'overwrite existing outputs in --out')
