@@ -14,7 +14,7 @@ import {
   type Norm,
 } from '../distances/index.js';
 import { FixedEpsilonAttack, type AttackContext } from './attack.js';
-import { attackGoal, lossGradient, requireDifferentiable } from './loss-gradient.js';
+import { attackGoal, lossGradient, lossGradientAndLogits, requireDifferentiable } from './loss-gradient.js';
 
 export interface GradientDescentOptions {
   /** Number of gradient steps. */
@@ -27,6 +27,12 @@ export interface GradientDescentOptions {
   randomStart?: boolean;
   /** Seed for the random start. */
   seed?: number;
+  /**
+   * Freeze each input at the first iterate the criterion accepts (checked on the logits of the same
+   * forward pass as the gradient, so it costs nothing). Off by default (foolbox's PGD runs every step);
+   * useful against models whose output jumps, such as a projection defense under BPDA.
+   */
+  earlyStop?: boolean;
 }
 
 type Resolved = Required<Omit<GradientDescentOptions, 'absStepsize'>> & { absStepsize?: number };
@@ -87,10 +93,24 @@ export abstract class GradientDescentAttack extends FixedEpsilonAttack {
     const stepsize = this.stepsize(eps);
     const steps = this.options.steps;
     for (let step = 0; step < steps; step++) {
+      const current = x;
       const next = tf.tidy(() => {
-        const g = lossGradient(model, x, goal);
-        const moved = tf.add(x, tf.mul(this.direction(g, state), stepsize)) as Tensor4D;
-        return clipToEpsBall(x0, moved, this.norm, eps, model.bounds);
+        let g: Tensor4D;
+        let done: tf.Tensor | null = null;
+        if (this.options.earlyStop) {
+          const { gradient, logits } = lossGradientAndLogits(model, current, goal);
+          g = gradient;
+          const flags = criterion.isAdversarial(current, logits);
+          logits.dispose(); // kept by lossGradientAndLogits: not this tidy's to free
+          done = tf.reshape(tf.cast(flags, 'float32'), [-1, 1, 1, 1]);
+        } else {
+          g = lossGradient(model, current, goal);
+        }
+        const moved = tf.add(current, tf.mul(this.direction(g, state), stepsize)) as Tensor4D;
+        const projected = clipToEpsBall(x0, moved, this.norm, eps, model.bounds);
+        if (done === null) return projected;
+        // Inputs already adversarial stay where they are (0/1 mask: exact).
+        return tf.add(tf.mul(done, current), tf.mul(tf.sub(1, done), projected)) as Tensor4D;
       });
       x.dispose();
       x = next;
@@ -102,11 +122,17 @@ export abstract class GradientDescentAttack extends FixedEpsilonAttack {
   }
 }
 
-const PGD_LINF: Resolved = { steps: 40, relStepsize: 0.01 / 0.3, randomStart: true, seed: 0 };
-const PGD_L2: Resolved = { steps: 50, relStepsize: 0.025, randomStart: true, seed: 0 };
-const PGD_L1: Resolved = { steps: 50, relStepsize: 0.025, randomStart: true, seed: 0 };
-const BIM: Resolved = { steps: 10, relStepsize: 0.2, randomStart: false, seed: 0 };
-const FAST: Resolved = { steps: 1, relStepsize: 1, randomStart: false, seed: 0 };
+const PGD_LINF: Resolved = {
+  steps: 40,
+  relStepsize: 0.01 / 0.3,
+  randomStart: true,
+  seed: 0,
+  earlyStop: false,
+};
+const PGD_L2: Resolved = { steps: 50, relStepsize: 0.025, randomStart: true, seed: 0, earlyStop: false };
+const PGD_L1: Resolved = { steps: 50, relStepsize: 0.025, randomStart: true, seed: 0, earlyStop: false };
+const BIM: Resolved = { steps: 10, relStepsize: 0.2, randomStart: false, seed: 0, earlyStop: false };
+const FAST: Resolved = { steps: 1, relStepsize: 1, randomStart: false, seed: 0, earlyStop: false };
 
 /** Fast Gradient Sign Method (Goodfellow et al. 2015): one step of eps along sign(gradient). */
 export class FGSM extends GradientDescentAttack {
@@ -189,7 +215,7 @@ export class MIFGSM extends GradientDescentAttack {
   private readonly decay: number;
   constructor(options: MomentumOptions = {}) {
     const { decay, ...rest } = options;
-    super({ steps: 10, relStepsize: 0.1, randomStart: false, seed: 0 }, rest);
+    super({ steps: 10, relStepsize: 0.1, randomStart: false, seed: 0, earlyStop: false }, rest);
     this.decay = decay ?? 1;
   }
 

@@ -6,7 +6,7 @@
  * is its own: tf.losses.softmaxCrossEntropy's default mean reduction gives wrong gradients on wasm for
  * batches above 2 (tfjs 4.22).
  */
-import { tf, type Tensor4D } from '../engine/tf.js';
+import { tf, type Tensor2D, type Tensor4D } from '../engine/tf.js';
 import type { AttackGoal, Criterion } from '../criteria/index.js';
 import type { Model } from '../models/model.js';
 
@@ -31,4 +31,25 @@ export function lossGradient(model: Model, x: Tensor4D, goal: AttackGoal): Tenso
       tf.mul(sign, tf.sum(tf.mul(onehot, tf.logSoftmax(model.logits(input as Tensor4D))))) as tf.Scalar;
     return tf.grad(loss)(x) as Tensor4D;
   });
+}
+
+/** The same gradient, and the logits at x from the same forward pass. The caller disposes both. */
+export function lossGradientAndLogits(
+  model: Model,
+  x: Tensor4D,
+  goal: AttackGoal,
+): { gradient: Tensor4D; logits: Tensor2D } {
+  let logits: Tensor2D | null = null;
+  const gradient = tf.tidy(() => {
+    const onehot = tf.oneHot(tf.tensor1d(goal.labels as number[], 'int32'), model.numClasses);
+    const sign = goal.targeted ? 1 : -1;
+    const loss = (input: tf.Tensor) => {
+      const out = model.logits(input as Tensor4D);
+      logits = tf.keep(tf.clone(out));
+      return tf.mul(sign, tf.sum(tf.mul(onehot, tf.logSoftmax(out)))) as tf.Scalar;
+    };
+    return tf.grad(loss)(x) as Tensor4D;
+  });
+  if (logits === null) throw new Error('lossGradientAndLogits: the model returned no logits');
+  return { gradient, logits };
 }

@@ -66,6 +66,12 @@ export async function robustAccuracy(
       const xb = size === n ? x : (tf.slice(x, [start, 0, 0, 0], [size, -1, -1, -1]) as Tensor4D);
       const yb = labels.slice(start, start + size);
       const criterion = new Misclassification(yb);
+      if (restart === 0) {
+        // An input the model already gets wrong is not robust at any eps, whatever the attack returns.
+        evaluateCriterion(model, criterion, xb).forEach((wrong, i) => {
+          if (wrong) for (const r of robust) r[start + i] = false;
+        });
+      }
       const result = await attack.run(source, xb, criterion, {
         epsilons,
         onProgress: (p) => options.onProgress?.({ restart, restarts, batch: b, batches, attack: p }),

@@ -86,6 +86,8 @@ test('robustness: rows for every model, attack and eps; CSV columns; table; plot
   );
   for (const r of result.rows) {
     assert.ok(r.robustAccuracy >= 0 && r.robustAccuracy <= 1);
+    const clean = get(r.model, r.attack, 0)?.robustAccuracy ?? -1;
+    assert.ok(r.robustAccuracy <= clean, `${r.model} ${r.attack} eps ${r.eps}: robust <= clean`);
     assert.equal(r.images, r.model === 'natural' ? 40 : 6);
     assert.ok(r.seconds >= 0);
   }

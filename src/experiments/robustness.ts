@@ -5,7 +5,8 @@
  *
  * - `pgd-oblivious`: PGD crafted on the bare classifier, judged behind the projection (the attacker
  *   ignores the defense; the projection is expected to resist this);
- * - `bpda-pgd`: PGD on the whole pipeline with BPDA (forward through G(z*), identity backward);
+ * - `bpda-pgd`: PGD on the whole pipeline with BPDA (forward through G(z*), identity backward), each
+ *   input kept at the first iterate that fools the defense (PGD's `earlyStop`);
  * - `bpda-eot-pgd`: the same against the randomized projection (fresh restarts per call), each gradient
  *   averaged over `eotSamples` projections (EOT), judged on the deployed defense;
  * - `latent-space`: the on-manifold attack (defenses/latent-space-attack.ts): a code z with G(z)
@@ -92,12 +93,14 @@ export interface RobustnessResult {
 const LATENT_STEPS = 200;
 const LATENT_LR = 0.05;
 
-function pgd(settings: RobustnessSettings, restart: number): Attack {
+/** PGD-`steps` with random start; `earlyStop` for the BPDA runs, whose target's output jumps. */
+function pgd(settings: RobustnessSettings, restart: number, earlyStop = false): Attack {
   return new LinfPGD({
     steps: settings.steps,
     relStepsize: settings.relStepsize,
     randomStart: true,
     seed: settings.seed * 1000 + restart,
+    earlyStop,
   });
 }
 
@@ -201,8 +204,8 @@ export async function robustnessExperiment(input: RobustnessInput): Promise<Robu
       make: (r) => pgd(s, r),
       restarts: s.restarts,
     });
-    jobs.push({ ...base, attack: 'bpda-pgd', make: (r) => pgd(s, r), restarts });
-    jobs.push({ ...base, attack: 'bpda-eot-pgd', source: eot, make: (r) => pgd(s, r), restarts });
+    jobs.push({ ...base, attack: 'bpda-pgd', make: (r) => pgd(s, r, true), restarts });
+    jobs.push({ ...base, attack: 'bpda-eot-pgd', source: eot, make: (r) => pgd(s, r, true), restarts });
     const latentSteps = s.latentSteps ?? LATENT_STEPS;
     if (latentSteps > 0) {
       jobs.push({
