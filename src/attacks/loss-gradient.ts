@@ -24,13 +24,7 @@ export function requireDifferentiable(model: Model, attackName: string): void {
 
 /** Gradient of the attack loss (to be ascended) with respect to x. */
 export function lossGradient(model: Model, x: Tensor4D, goal: AttackGoal): Tensor4D {
-  return tf.tidy(() => {
-    const onehot = tf.oneHot(tf.tensor1d(goal.labels as number[], 'int32'), model.numClasses);
-    const sign = goal.targeted ? 1 : -1;
-    const loss = (input: tf.Tensor) =>
-      tf.mul(sign, tf.sum(tf.mul(onehot, tf.logSoftmax(model.logits(input as Tensor4D))))) as tf.Scalar;
-    return tf.grad(loss)(x) as Tensor4D;
-  });
+  return gradientOfLoss(model, x, goal, false).gradient;
 }
 
 /** The same gradient, and the logits at x from the same forward pass. The caller disposes both. */
@@ -39,17 +33,28 @@ export function lossGradientAndLogits(
   x: Tensor4D,
   goal: AttackGoal,
 ): { gradient: Tensor4D; logits: Tensor2D } {
+  const { gradient, logits } = gradientOfLoss(model, x, goal, true);
+  if (logits === null) throw new Error('lossGradientAndLogits: the model returned no logits');
+  return { gradient, logits };
+}
+
+/** One backward pass; with `keepLogits`, the forward pass's logits are kept (outside every tidy) too. */
+function gradientOfLoss(
+  model: Model,
+  x: Tensor4D,
+  goal: AttackGoal,
+  keepLogits: boolean,
+): { gradient: Tensor4D; logits: Tensor2D | null } {
   let logits: Tensor2D | null = null;
   const gradient = tf.tidy(() => {
     const onehot = tf.oneHot(tf.tensor1d(goal.labels as number[], 'int32'), model.numClasses);
     const sign = goal.targeted ? 1 : -1;
     const loss = (input: tf.Tensor) => {
       const out = model.logits(input as Tensor4D);
-      logits = tf.keep(tf.clone(out));
+      if (keepLogits) logits = tf.keep(tf.clone(out));
       return tf.mul(sign, tf.sum(tf.mul(onehot, tf.logSoftmax(out)))) as tf.Scalar;
     };
     return tf.grad(loss)(x) as Tensor4D;
   });
-  if (logits === null) throw new Error('lossGradientAndLogits: the model returned no logits');
   return { gradient, logits };
 }

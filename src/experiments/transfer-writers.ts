@@ -10,8 +10,8 @@
  * - a console table, and a heatmap PNG `transfer-<dataset>.png` (vega-lite `rect` + `text` marks).
  */
 import type * as vl from 'vega-lite';
-import { vegaLiteToSvg } from '../report/plot.js';
-import { SVG_FONT_FAMILY, svgToPng } from '../report/svg-png.js';
+import { svgAndPng, vegaLiteToSvg } from '../report/plot.js';
+import { SVG_FONT_FAMILY } from '../report/svg-png.js';
 import { toCsv } from './csv.js';
 import type { TransferExperimentResult } from './transfer.js';
 
@@ -158,13 +158,5 @@ export async function transferHeatmap(
   result: TransferExperimentResult,
   scale = 2,
 ): Promise<{ svg: string; png: Buffer }> {
-  const svg = await vegaLiteToSvg(transferHeatmapSpec(result));
-  const scaled =
-    scale === 1
-      ? svg
-      : svg.replace(
-          /<svg([^>]*?)width="([\d.]+)" height="([\d.]+)"/,
-          (_, a, w, h) => `<svg${a}width="${Number(w) * scale}" height="${Number(h) * scale}"`,
-        );
-  return { svg, png: svgToPng(scaled) };
+  return svgAndPng(await vegaLiteToSvg(transferHeatmapSpec(result)), scale);
 }

@@ -89,7 +89,11 @@ export async function lineChartPng(
   options: LineChartOptions,
   scale = 2,
 ): Promise<{ svg: string; png: Buffer }> {
-  const svg = await lineChartSvg(points, options);
+  return svgAndPng(await lineChartSvg(points, options), scale);
+}
+
+/** The SVG as it is and a PNG of it rendered `scale` times larger (for sharp charts in reports). */
+export function svgAndPng(svg: string, scale = 2): { svg: string; png: Buffer } {
   const scaled =
     scale === 1
       ? svg

@@ -1,5 +1,11 @@
 /** Training loops and the small architectures advx trains itself. */
-export { fashionMnistCnn, FASHION_MNIST_CNN_LAYERS } from './architectures.js';
+export {
+  fashionMnistCnn,
+  fashionMnistCnnWithWidths,
+  FASHION_MNIST_CNN_LAYERS,
+  EMBEDDED_CNN,
+  type CnnWidths,
+} from './architectures.js';
 export {
   trainClassifier,
   trainStep,
@@ -14,7 +20,7 @@ export {
   type EpochSummary,
   type MakeBatch,
 } from './train-classifier.js';
-export { fashionMnistCnnWide, fashionMnistCnnWithWidths, WIDE_CNN } from './wide-cnn.js';
+export { fashionMnistCnnWide, WIDE_CNN } from './wide-cnn.js';
 export {
   trainGan,
   loadGenerator,

@@ -21,6 +21,7 @@ import {
 import { dcganDiscriminator, dcganGenerator, DEFAULT_LATENT_DIM } from '../../train/gan-architecture.js';
 import { latentCodes, sampleGridPng, trainGan, type GanEpochSummary } from '../../train/gan.js';
 import { asUsage, UsageError } from '../errors.js';
+import { assertSameRun } from './resume-check.js';
 import { parseInteger, parseNumber } from '../options.js';
 import { progressBar } from '../progress.js';
 
@@ -162,14 +163,7 @@ export async function trainGanAction(
   try {
     if (settings.resume) {
       const checkpoint = await loadCheckpoint(checkpointDir);
-      const expected = runIdentity(settings);
-      for (const [key, value] of Object.entries(expected)) {
-        if (JSON.stringify(checkpoint.state.options[key] ?? null) !== JSON.stringify(value)) {
-          throw new UsageError(
-            `--resume: the checkpoint was made with ${key} ${JSON.stringify(checkpoint.state.options[key])}, not ${JSON.stringify(value)}`,
-          );
-        }
-      }
+      assertSameRun(checkpoint, runIdentity(settings));
       copyWeights(checkpoint.nets.generator, generator);
       copyWeights(checkpoint.nets.discriminator, discriminator);
       await restoreOptimizer(optimizers.generator, checkpoint.optimizers.generator);

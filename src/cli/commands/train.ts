@@ -35,6 +35,7 @@ import {
 } from '../../defenses/adversarial-training.js';
 import { pgdRobustness } from '../../defenses/evaluation.js';
 import { trainVat } from '../../defenses/vat.js';
+import { assertSameRun } from './resume-check.js';
 import { UsageError } from '../errors.js';
 import { parseInteger, parseNumber } from '../options.js';
 import { progressBar, type Progress } from '../progress.js';
@@ -351,15 +352,7 @@ export async function trainAction(
     if (settings.init !== undefined && !settings.resume) await initialWeights(model, settings.init);
     if (settings.resume) {
       const checkpoint = await loadCheckpoint(checkpointDir);
-      const expected = runIdentity(settings);
-      for (const [key, value] of Object.entries(expected)) {
-        if (JSON.stringify(checkpoint.state.options[key] ?? null) !== JSON.stringify(value)) {
-          Object.values(checkpoint.nets).forEach((n) => n.dispose());
-          throw new UsageError(
-            `--resume: the checkpoint was made with ${key} ${JSON.stringify(checkpoint.state.options[key] ?? null)}, not ${JSON.stringify(value)}`,
-          );
-        }
-      }
+      assertSameRun(checkpoint, runIdentity(settings));
       if (checkpoint.state.epoch > settings.epochs) {
         throw new UsageError(
           `--epochs: the checkpoint has ${checkpoint.state.epoch} epochs already; ask for at least that many`,
