@@ -7,6 +7,7 @@ import { tf, type Tensor4D } from '../engine/tf.js';
 import { Rng } from '../engine/random.js';
 import { clipToBounds, normalizeGradient, type Norm } from '../distances/index.js';
 import { evaluateCriterion, FixedEpsilonAttack, type AttackContext } from './attack.js';
+import { checkAttackSeed, checkInteger } from './option-checks.js';
 
 export interface NoiseOptions {
   /** Draws per input; the first successful one is kept. */
@@ -22,9 +23,8 @@ abstract class AdditiveNoiseAttack extends FixedEpsilonAttack {
     super();
     this.repeats = options.repeats ?? 1;
     this.seed = options.seed ?? 0;
-    if (!Number.isInteger(this.repeats) || this.repeats < 1) {
-      throw new Error(`${this.constructor.name}: repeats must be an integer >= 1 (got ${options.repeats})`);
-    }
+    checkInteger(this.constructor.name, 'repeats', this.repeats, 1);
+    checkAttackSeed(this.constructor.name, this.seed);
   }
 
   describe(): Record<string, unknown> {
@@ -42,26 +42,37 @@ abstract class AdditiveNoiseAttack extends FixedEpsilonAttack {
     const rng = new Rng(this.seed);
     let best: Tensor4D | null = null;
     let found: boolean[] = new Array(x0.shape[0]).fill(false);
-    for (let r = 0; r < this.repeats; r++) {
-      const candidate = tf.tidy(() =>
-        clipToBounds(tf.add(x0, this.sample(x0.shape, eps, rng)) as Tensor4D, model.bounds),
-      );
-      if (best === null) {
-        best = candidate;
-        found = evaluateCriterion(model, criterion, best);
-      } else {
-        const success = evaluateCriterion(model, criterion, candidate);
-        const take = success.map((s, n) => s && !found[n]);
-        const previous: Tensor4D = best;
-        best = tf.tidy(() => {
-          const mask = tf.reshape(tf.tensor1d(take.map(Number), 'bool'), [take.length, 1, 1, 1]);
-          return tf.where(tf.broadcastTo(mask, x0.shape), candidate, previous) as Tensor4D;
-        });
-        tf.dispose([previous, candidate]);
-        found = found.map((f, n) => f || success[n]);
+    try {
+      for (let r = 0; r < this.repeats; r++) {
+        const candidate = tf.tidy(() =>
+          clipToBounds(tf.add(x0, this.sample(x0.shape, eps, rng)) as Tensor4D, model.bounds),
+        );
+        if (best === null) {
+          best = candidate;
+          found = await evaluateCriterion(model, criterion, best);
+        } else {
+          let success: boolean[];
+          try {
+            success = await evaluateCriterion(model, criterion, candidate);
+          } catch (error) {
+            candidate.dispose();
+            throw error;
+          }
+          const take = success.map((s, n) => s && !found[n]);
+          const previous: Tensor4D = best;
+          best = tf.tidy(() => {
+            const mask = tf.reshape(tf.tensor1d(take.map(Number), 'bool'), [take.length, 1, 1, 1]);
+            return tf.where(tf.broadcastTo(mask, x0.shape), candidate, previous) as Tensor4D;
+          });
+          tf.dispose([previous, candidate]);
+          found = found.map((f, n) => f || success[n]);
+        }
+        progress(r + 1, this.repeats);
+        if (found.every(Boolean)) break;
       }
-      progress(r + 1, this.repeats);
-      if (found.every(Boolean)) break;
+    } catch (error) {
+      best?.dispose();
+      throw error;
     }
     return best as Tensor4D;
   }

@@ -19,7 +19,7 @@ before(async () => {
   model = await loadModel('mnist-cnn');
   const data = loadMnistTest(6);
   x = tf.tensor4d(data.images, [6, 28, 28, 1]);
-  labels = predictLabels(model, x);
+  labels = await predictLabels(model, x);
 });
 
 function slice(n: number): Tensor4D {

@@ -106,61 +106,69 @@ export async function minimalEpsilonSearch(
   const adversarials: Tensor4D[] = [];
   const success: boolean[] = [];
 
-  for (let n = 0; n < count; n++) {
-    const x = row(inputs, n);
-    const c = criterion.subset([n]);
-    let runs = 0;
-    const report = (phase: EpsilonSearchProgress['phase'], eps: number) =>
-      options.onProgress?.({ image: n, images: count, phase, eps, runs });
+  // The image and best adversarial in flight, freed if an attack run throws.
+  let x: Tensor4D | null = null;
+  let best: Tensor4D | null = null;
+  try {
+    for (let n = 0; n < count; n++) {
+      x = row(inputs, n);
+      const c = criterion.subset([n]);
+      let runs = 0;
+      const report = (phase: EpsilonSearchProgress['phase'], eps: number) =>
+        options.onProgress?.({ image: n, images: count, phase, eps, runs });
 
-    if (evaluateCriterion(model, c, x)[0]) {
-      images.push({ eps: 0, gridEps: 0, failingEps: 0, runs });
-      adversarials.push(x);
-      success.push(true);
-      continue;
-    }
-    let best: Tensor4D | null = null;
-    let lo = 0;
-    let hi = 0;
-    let gridEps: number | null = null;
-    for (const eps of options.grid) {
-      report('grid', eps);
-      const { adversarial, success: ok } = await attempt(attack, model, x, c, eps);
-      runs++;
-      best?.dispose();
-      best = adversarial;
-      if (ok) {
-        gridEps = hi = eps;
-        break;
+      if ((await evaluateCriterion(model, c, x))[0]) {
+        images.push({ eps: 0, gridEps: 0, failingEps: 0, runs });
+        adversarials.push(x);
+        success.push(true);
+        continue;
       }
-      lo = eps;
-    }
-    if (best !== null && gridEps !== null) {
-      for (let s = 0; s < bisectionSteps; s++) {
-        const mid = (lo + hi) / 2;
-        if (!(mid > lo && mid < hi)) break;
-        report('bisection', mid);
-        const { adversarial, success: ok } = await attempt(attack, model, x, c, mid);
+      best = null;
+      let lo = 0;
+      let hi = 0;
+      let gridEps: number | null = null;
+      for (const eps of options.grid) {
+        report('grid', eps);
+        const { adversarial, success: ok } = await attempt(attack, model, x, c, eps);
         runs++;
+        best?.dispose();
+        best = adversarial;
         if (ok) {
-          best.dispose();
-          best = adversarial;
-          hi = mid;
-        } else {
-          adversarial.dispose();
-          lo = mid;
+          gridEps = hi = eps;
+          break;
         }
+        lo = eps;
       }
-      x.dispose();
-      images.push({ eps: hi, gridEps, failingEps: lo, runs });
-      adversarials.push(best);
-      success.push(true);
-    } else {
-      x.dispose();
-      images.push({ eps: null, gridEps: null, failingEps: lo, runs });
-      adversarials.push(best as Tensor4D);
-      success.push(false);
+      if (best !== null && gridEps !== null) {
+        for (let s = 0; s < bisectionSteps; s++) {
+          const mid = (lo + hi) / 2;
+          if (!(mid > lo && mid < hi)) break;
+          report('bisection', mid);
+          const { adversarial, success: ok } = await attempt(attack, model, x, c, mid);
+          runs++;
+          if (ok) {
+            best.dispose();
+            best = adversarial;
+            hi = mid;
+          } else {
+            adversarial.dispose();
+            lo = mid;
+          }
+        }
+        x.dispose();
+        images.push({ eps: hi, gridEps, failingEps: lo, runs });
+        adversarials.push(best);
+        success.push(true);
+      } else {
+        x.dispose();
+        images.push({ eps: null, gridEps: null, failingEps: lo, runs });
+        adversarials.push(best as Tensor4D);
+        success.push(false);
+      }
     }
+  } catch (error) {
+    tf.dispose([...adversarials, ...(x === null ? [] : [x]), ...(best === null ? [] : [best])]);
+    throw error;
   }
   const adversarial = tf.concat(adversarials) as Tensor4D;
   tf.dispose(adversarials);

@@ -93,7 +93,7 @@ test('FGM (L2) on a linear model steps eps along the normalised closed-form grad
 });
 
 test('the loss gradient equals the closed form at batch sizes above 2 (the wasm mean-reduction bug)', async () => {
-  const g = lossGradient(model, x, { labels, targeted: false });
+  const g = await lossGradient(model, x, { labels, targeted: false });
   const got = g.dataSync();
   for (let n = 0; n < N; n++) {
     const expected = closedFormGradient(n);

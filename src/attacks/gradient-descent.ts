@@ -6,6 +6,7 @@
  */
 import { tf, type Tensor4D } from '../engine/tf.js';
 import { Rng } from '../engine/random.js';
+import { yieldToEventLoop } from '../engine/event-loop.js';
 import {
   clipToBounds,
   clipToEpsBall,
@@ -13,8 +14,9 @@ import {
   randomInBall,
   type Norm,
 } from '../distances/index.js';
-import { FixedEpsilonAttack, type AttackContext } from './attack.js';
-import { attackGoal, lossGradient, lossGradientAndLogits, requireDifferentiable } from './loss-gradient.js';
+import { criterionFlags, FixedEpsilonAttack, type AttackContext } from './attack.js';
+import { attackGoal, goalLoss, requireDifferentiable } from './loss-gradient.js';
+import { checkAttackSeed, checkInteger, checkPositive } from './option-checks.js';
 
 export interface GradientDescentOptions {
   /** Number of gradient steps. */
@@ -38,10 +40,9 @@ export interface GradientDescentOptions {
 type Resolved = Required<Omit<GradientDescentOptions, 'absStepsize'>> & { absStepsize?: number };
 
 function checkOptions(name: string, o: Resolved): void {
-  if (!Number.isInteger(o.steps) || o.steps < 1)
-    throw new Error(`${name}: steps must be an integer >= 1 (got ${o.steps})`);
-  const size = o.absStepsize ?? o.relStepsize;
-  if (!Number.isFinite(size) || size <= 0) throw new Error(`${name}: step size must be > 0 (got ${size})`);
+  checkInteger(name, 'steps', o.steps, 1);
+  checkPositive(name, 'step size', o.absStepsize ?? o.relStepsize);
+  checkAttackSeed(name, o.seed);
 }
 
 export abstract class GradientDescentAttack extends FixedEpsilonAttack {
@@ -75,7 +76,7 @@ export abstract class GradientDescentAttack extends FixedEpsilonAttack {
     { model, criterion, progress }: AttackContext,
   ): Promise<Tensor4D> {
     requireDifferentiable(model, this.name);
-    const goal = attackGoal(criterion, this.name);
+    const loss = goalLoss(attackGoal(criterion, this.name));
     if (eps === 0) return tf.clone(x0);
     const rng = new Rng(this.options.seed);
     let x: Tensor4D = this.options.randomStart
@@ -92,32 +93,32 @@ export abstract class GradientDescentAttack extends FixedEpsilonAttack {
     const state: { momentum: Tensor4D | null } = { momentum: null };
     const stepsize = this.stepsize(eps);
     const steps = this.options.steps;
-    for (let step = 0; step < steps; step++) {
-      const current = x;
-      const next = tf.tidy(() => {
-        let g: Tensor4D;
-        let done: tf.Tensor | null = null;
-        if (this.options.earlyStop) {
-          const { gradient, logits } = lossGradientAndLogits(model, current, goal);
-          g = gradient;
-          const flags = criterion.isAdversarial(current, logits);
-          logits.dispose(); // kept by lossGradientAndLogits: not this tidy's to free
-          done = tf.reshape(tf.cast(flags, 'float32'), [-1, 1, 1, 1]);
-        } else {
-          g = lossGradient(model, current, goal);
-        }
-        const moved = tf.add(current, tf.mul(this.direction(g, state), stepsize)) as Tensor4D;
-        const projected = clipToEpsBall(x0, moved, this.norm, eps, model.bounds);
-        if (done === null) return projected;
-        // Inputs already adversarial stay where they are (0/1 mask: exact).
-        return tf.add(tf.mul(done, current), tf.mul(tf.sub(1, done), projected)) as Tensor4D;
-      });
+    try {
+      for (let step = 0; step < steps; step++) {
+        const current = x;
+        const { gradient, logits, loss: values } = await model.lossGradient(current, loss);
+        // Early stop: inputs the criterion already accepts (judged on this pass's logits) stay put.
+        const done = this.options.earlyStop ? criterionFlags(criterion, current, logits) : null;
+        tf.dispose([logits, values]);
+        const next = tf.tidy(() => {
+          const moved = tf.add(current, tf.mul(this.direction(gradient, state), stepsize)) as Tensor4D;
+          const projected = clipToEpsBall(x0, moved, this.norm, eps, model.bounds);
+          if (done === null) return projected;
+          const mask = tf.reshape(tf.tensor1d(done.map(Number)), [-1, 1, 1, 1]);
+          return tf.add(tf.mul(mask, current), tf.mul(tf.sub(1, mask), projected)) as Tensor4D;
+        });
+        gradient.dispose();
+        x.dispose();
+        x = next;
+        progress(step + 1, steps);
+        if (step % 8 === 7) await yieldToEventLoop();
+      }
+    } catch (error) {
       x.dispose();
-      x = next;
-      progress(step + 1, steps);
-      if (step % 8 === 7) await new Promise((resolve) => setImmediate(resolve));
+      throw error;
+    } finally {
+      state.momentum?.dispose();
     }
-    state.momentum?.dispose();
     return x;
   }
 }

@@ -9,6 +9,7 @@ import { Rng } from '../engine/random.js';
 import type { Norm } from '../distances/index.js';
 import { perturbationNorm } from '../distances/index.js';
 import { evaluateCriterion, MinimizationAttack, type AttackContext } from './attack.js';
+import { checkAttackSeed, checkInteger } from './option-checks.js';
 
 export interface SaltAndPepperOptions {
   /** Probability steps per repetition. */
@@ -26,11 +27,11 @@ export class SaltAndPepperNoise extends MinimizationAttack {
 
   constructor(options: SaltAndPepperOptions = {}) {
     super();
-    this.o = { steps: 100, repetitions: 5, acrossChannels: true, seed: 0, ...options };
-    if (!Number.isInteger(this.o.steps) || this.o.steps < 1)
-      throw new Error(`salt-and-pepper: steps must be >= 1`);
-    if (!Number.isInteger(this.o.repetitions) || this.o.repetitions < 1)
-      throw new Error(`salt-and-pepper: repetitions must be >= 1`);
+    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+    this.o = { steps: 100, repetitions: 5, acrossChannels: true, seed: 0, ...given };
+    checkInteger('salt-and-pepper', 'steps', this.o.steps, 1);
+    checkInteger('salt-and-pepper', 'repetitions', this.o.repetitions, 1);
+    checkAttackSeed('salt-and-pepper', this.o.seed);
   }
 
   describe(): Record<string, unknown> {
@@ -60,7 +61,13 @@ export class SaltAndPepperNoise extends MinimizationAttack {
             tf.where(pepper, tf.fill(x0.shape, lo), x0),
           ) as Tensor4D;
         });
-        const success = evaluateCriterion(model, criterion, candidate);
+        let success: boolean[];
+        try {
+          success = await evaluateCriterion(model, criterion, candidate);
+        } catch (error) {
+          tf.dispose([candidate, best]);
+          throw error;
+        }
         const normTensor = tf.tidy(() => perturbationNorm(tf.sub(candidate, x0), 'l2'));
         const norms = Array.from(normTensor.dataSync());
         normTensor.dispose();

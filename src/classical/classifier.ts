@@ -2,18 +2,20 @@
  * The contract shared by the classical classifiers of the transferability experiment (logistic
  * regression, linear SVM, decision tree, kNN, ensemble, MLP substitutes).
  *
- * Every trained classifier IS a `Model` (bounds, inputShape, labels, `logits(x: Tensor4D)`), so the
+ * Every trained classifier IS a `Model` (bounds, inputShape, labels, logits), computed with tfjs ops
+ * (`forward(x: Tensor4D)`, see models/forward-model.ts), so the
  * library's attacks, criteria and helpers accept it. On top of that it offers a fast path on plain
  * arrays: `predict(rows)` and `scores(rows)`, where `rows` is `count * numFeatures` floats (a flattened
  * NHWC batch: exactly the `images` array of an `ImageDataset`).
  *
- * Differentiable classifiers compute `logits` with tfjs ops. The others compute class scores (vote
+ * Differentiable classifiers compute `forward` with tfjs ops. The others compute class scores (vote
  * fractions or class probabilities) in plain JS and return `log(max(score, SCORE_FLOOR))`, so that
  * `argmax(logits)` is the prediction and `softmax(logits)` gives back the scores; `differentiable` is
  * false for them and a gradient attack must not be used white-box.
  */
 import { tf, type Tensor2D, type Tensor4D } from '../engine/tf.js';
 import type { Bounds, Model } from '../models/model.js';
+import { ForwardModel, type TfForward } from '../models/forward-model.js';
 
 /** Smallest score before the log in a non-differentiable classifier's logits. */
 export const SCORE_FLOOR = 1e-7;
@@ -26,7 +28,7 @@ export interface Predictor {
   predict(rows: Float32Array): Int32Array;
 }
 
-export interface Classifier extends Model, Predictor {
+export interface Classifier extends Model, Predictor, TfForward {
   /** Short family name: 'logistic-regression', 'linear-svm', 'decision-tree', 'knn', 'ensemble', 'mlp'. */
   readonly kind: string;
   /** Class scores per row, row-major `[count, numClasses]`: probabilities or vote fractions. */
@@ -113,9 +115,9 @@ export function agreement(a: Predictor, b: Predictor, rows: Float32Array): numbe
 
 /**
  * Base class of the classifiers whose scores are computed in plain JS (tree, kNN, vote ensemble).
- * `logits` reads the batch back (data sync) and returns the logged scores as a constant tensor.
+ * `forward` reads the batch back (data sync) and returns the logged scores as a constant tensor.
  */
-export abstract class ScoreClassifier implements Classifier {
+export abstract class ScoreClassifier extends ForwardModel implements Classifier {
   abstract readonly kind: string;
   readonly name: string;
   readonly bounds: Bounds;
@@ -126,6 +128,7 @@ export abstract class ScoreClassifier implements Classifier {
   readonly differentiable: boolean = false;
 
   constructor(spec: ClassifierSpec) {
+    super();
     this.name = spec.name;
     this.bounds = spec.bounds ?? [0, 1];
     this.inputShape = spec.inputShape;
@@ -140,22 +143,20 @@ export abstract class ScoreClassifier implements Classifier {
     return argmaxRows(this.scores(rows), this.numClasses);
   }
 
-  logits(x: Tensor4D): Tensor2D {
+  forward(x: Tensor4D): Tensor2D {
     checkBatch(x, this.inputShape, this.name);
     const scores = this.scores(batchRows(x));
     const logged = new Float32Array(scores.length);
     for (let i = 0; i < scores.length; i++) logged[i] = Math.log(Math.max(scores[i], SCORE_FLOOR));
     return tf.tensor2d(logged, [x.shape[0], this.numClasses]);
   }
-
-  dispose(): void {}
 }
 
 /**
  * Base class of the classifiers whose logits are tfjs ops on the flattened input (linear models, MLP):
  * `predict` and `scores` run those ops in batches.
  */
-export abstract class TensorClassifier implements Classifier {
+export abstract class TensorClassifier extends ForwardModel implements Classifier {
   abstract readonly kind: string;
   readonly name: string;
   readonly bounds: Bounds;
@@ -166,6 +167,7 @@ export abstract class TensorClassifier implements Classifier {
   readonly differentiable: boolean = true;
 
   constructor(spec: ClassifierSpec) {
+    super();
     this.name = spec.name;
     this.bounds = spec.bounds ?? [0, 1];
     this.inputShape = spec.inputShape;
@@ -177,9 +179,9 @@ export abstract class TensorClassifier implements Classifier {
   /** Logits of flattened inputs `[N, numFeatures]` (differentiable). */
   abstract logitsFlat(x: Tensor2D): Tensor2D;
 
-  abstract dispose(): void;
+  abstract override dispose(): void;
 
-  logits(x: Tensor4D): Tensor2D {
+  forward(x: Tensor4D): Tensor2D {
     checkBatch(x, this.inputShape, this.name);
     return tf.tidy(() => this.logitsFlat(tf.reshape(x, [x.shape[0], this.numFeatures])));
   }

@@ -22,7 +22,7 @@ before(async () => {
   fashionTest = sliceRows(loadFashionMnist('test'), 0, 2000);
 });
 
-test('MNIST: a depth-14 tree on 8000 test-set images beats 80% on the other 2000', () => {
+test('MNIST: a depth-14 tree on 8000 test-set images beats 80% on the other 2000', async () => {
   const mnist = loadMnistTest();
   const train = sliceRows(mnist, 0, 8000);
   const test_ = sliceRows(mnist, 8000, 2000);
@@ -35,7 +35,7 @@ test('MNIST: a depth-14 tree on 8000 test-set images beats 80% on the other 2000
   assert.ok(tree.maxDepth <= 14);
 });
 
-test('Fashion-MNIST: a depth-12 tree on 4000 images beats 70% (single trees top out near 79% even on all 60k)', () => {
+test('Fashion-MNIST: a depth-12 tree on 4000 images beats 70% (single trees top out near 79% even on all 60k)', async () => {
   const tree = trainDecisionTree(fashionTrain, { maxDepth: 12 });
   const acc = rowAccuracy(tree, fashionTest.images, fashionTest.labels);
   const trainAcc = rowAccuracy(tree, fashionTrain.images, fashionTrain.labels);
@@ -68,10 +68,10 @@ test('Fashion-MNIST: a depth-12 tree on 4000 images beats 70% (single trees top 
   // The Model view: argmax of logits is the prediction, softmax of logits gives back the leaf distribution.
   const x = tf.tensor4d(fashionTest.images.subarray(0, 100 * 784), [100, 28, 28, 1]);
   assert.deepEqual(
-    predictLabels(tree, x),
+    await predictLabels(tree, x),
     Array.from(tree.predict(fashionTest.images.subarray(0, 100 * 784))),
   );
-  const probs = tf.tidy(() => tf.softmax(tree.logits(x)).dataSync());
+  const probs = tf.tidy(() => tf.softmax(tree.forward(x)).dataSync());
   const scores = tree.scores(fashionTest.images.subarray(0, 100 * 784));
   for (let i = 0; i < scores.length; i++) assert.ok(Math.abs(probs[i] - scores[i]) < 1e-5);
   assert.equal(tree.differentiable, false);

@@ -8,6 +8,7 @@
  */
 import { tf, type Tensor2D, type Tensor4D } from '../engine/tf.js';
 import type { Bounds } from '../models/model.js';
+import { ForwardModel } from '../models/forward-model.js';
 import { SCORE_FLOOR, argmaxRows, batchRows, checkBatch, checkRows, type Classifier } from './classifier.js';
 
 export type EnsembleMode = 'vote' | 'average';
@@ -20,7 +21,7 @@ export interface EnsembleOptions {
   ownsMembers?: boolean;
 }
 
-export class Ensemble implements Classifier {
+export class Ensemble extends ForwardModel implements Classifier {
   readonly kind = 'ensemble';
   readonly name: string;
   readonly mode: EnsembleMode;
@@ -34,6 +35,7 @@ export class Ensemble implements Classifier {
   private readonly ownsMembers: boolean;
 
   constructor(members: readonly Classifier[], options: EnsembleOptions = {}) {
+    super();
     const mode = options.mode ?? 'vote';
     if (mode !== 'vote' && mode !== 'average')
       throw new Error(`ensemble: mode must be 'vote' or 'average' (got '${String(mode)}')`);
@@ -102,11 +104,11 @@ export class Ensemble implements Classifier {
     return argmaxRows(this.scores(rows), this.numClasses);
   }
 
-  logits(x: Tensor4D): Tensor2D {
+  forward(x: Tensor4D): Tensor2D {
     checkBatch(x, this.inputShape, this.name);
     if (this.differentiable) {
       return tf.tidy(() => {
-        const probs = this.members.map((m) => tf.softmax(m.logits(x)));
+        const probs = this.members.map((m) => tf.softmax(m.forward(x)));
         return tf.log(tf.maximum(tf.div(tf.addN(probs), this.members.length), SCORE_FLOOR)) as Tensor2D;
       });
     }
@@ -115,7 +117,7 @@ export class Ensemble implements Classifier {
     return tf.tensor2d(logged, [x.shape[0], this.numClasses]);
   }
 
-  dispose(): void {
+  override dispose(): void {
     if (this.ownsMembers) for (const m of this.members) m.dispose();
   }
 }

@@ -25,7 +25,7 @@ before(async () => {
   test_ = sliceRows(loadFashionMnist('test'), 0, 1000);
 });
 
-test('kNN: > 80% on Fashion-MNIST with 10000 training points; exact neighbours; Model view', () => {
+test('kNN: > 80% on Fashion-MNIST with 10000 training points; exact neighbours; Model view', async () => {
   const before = tf.memory().numTensors;
   const knn = trainKnn(train, { k: 5 });
   const acc = rowAccuracy(knn, test_.images, test_.labels);
@@ -62,7 +62,7 @@ test('kNN: > 80% on Fashion-MNIST with 10000 training points; exact neighbours; 
     assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5);
   }
   const x = tf.tensor4d(test_.images.subarray(0, 50 * D), [50, 28, 28, 1]);
-  assert.deepEqual(predictLabels(knn, x), Array.from(knn.predict(test_.images.subarray(0, 50 * D))));
+  assert.deepEqual(await predictLabels(knn, x), Array.from(knn.predict(test_.images.subarray(0, 50 * D))));
   x.dispose();
   knn.dispose();
   assert.equal(tf.memory().numTensors, before, 'tensors leaked');
@@ -113,7 +113,7 @@ test('ensemble: votes of LR, tree and kNN; averaged probabilities; differentiabl
   const smooth = new Ensemble([lr, lr2], { mode: 'average', ownsMembers: false });
   assert.equal(smooth.differentiable, true);
   const x = tf.tensor4d(rows.subarray(0, 4 * D), [4, 28, 28, 1]);
-  const g = tf.grad((input: tf.Tensor) => tf.sum(smooth.logits(input as typeof x)))(x);
+  const g = tf.grad((input: tf.Tensor) => tf.sum(smooth.forward(input as typeof x)))(x);
   assert.ok(tf.tidy(() => tf.max(tf.abs(g)).dataSync()[0]) > 0);
   const odd = trainKnn({ ...sliceRows(train, 0, 10), shape: [784, 1, 1] }, { k: 1 });
   assert.throws(() => new Ensemble([lr, odd]), /member 'knn' takes \[784,1,1\]/);

@@ -31,7 +31,7 @@ const trainers = {
 /** d/dx of sum(logits * w) by tf.grad and by central differences at a few pixels of a batch of 4. */
 function checkGradient(model: LinearClassifier, x: Tensor4D): void {
   const w = tf.randomUniform([x.shape[0], model.numClasses], -1, 1, 'float32', 7);
-  const f = (input: tf.Tensor) => tf.sum(tf.mul(model.logits(input as Tensor4D), w));
+  const f = (input: tf.Tensor) => tf.sum(tf.mul(model.forward(input as Tensor4D), w));
   const grad = tf.grad(f)(x);
   const g = grad.dataSync();
   const base = x.dataSync();
@@ -52,7 +52,7 @@ function checkGradient(model: LinearClassifier, x: Tensor4D): void {
 }
 
 for (const [kind, trainModel] of Object.entries(trainers)) {
-  test(`${kind}: > 80% clean accuracy on Fashion-MNIST, a differentiable Model, exact input gradients`, () => {
+  test(`${kind}: > 80% clean accuracy on Fashion-MNIST, a differentiable Model, exact input gradients`, async () => {
     const before = tf.memory().numTensors;
     const model = trainModel(train);
     assert.equal(model.kind, kind);
@@ -65,14 +65,17 @@ for (const [kind, trainModel] of Object.entries(trainers)) {
 
     // Model path (4D tensors) and plain-array path agree.
     const x = tf.tensor4d(test_.images.subarray(0, 200 * 784), [200, 28, 28, 1]);
-    assert.deepEqual(predictLabels(model, x), Array.from(model.predict(test_.images.subarray(0, 200 * 784))));
+    assert.deepEqual(
+      await predictLabels(model, x),
+      Array.from(model.predict(test_.images.subarray(0, 200 * 784))),
+    );
     const probs = model.scores(test_.images.subarray(0, 784));
     assert.ok(Math.abs(probs.reduce((a, b) => a + b, 0) - 1) < 1e-5);
 
     const batch = tf.tensor4d(test_.images.subarray(0, 4 * 784), [4, 28, 28, 1]);
     checkGradient(model, batch);
     const wrong = tf.zeros([1, 8, 8, 1]) as Tensor4D;
-    assert.throws(() => model.logits(wrong), /expected inputs of shape \[N,28,28,1\]/);
+    assert.throws(() => model.forward(wrong), /expected inputs of shape \[N,28,28,1\]/);
     assert.throws(() => model.predict(new Float32Array(100)), /not whole rows of 784 features/);
     tf.dispose([x, batch, wrong]);
     model.dispose();

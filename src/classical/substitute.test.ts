@@ -74,7 +74,7 @@ test('mlp: input gradients equal finite differences; same seed gives the same ne
 
   const x = tf.tensor4d(fashionTest.images.subarray(0, 4 * D), [4, 28, 28, 1]);
   const w = tf.randomUniform([4, 10], -1, 1, 'float32', 3);
-  const f = (input: tf.Tensor) => tf.sum(tf.mul(a.logits(input as Tensor4D), w));
+  const f = (input: tf.Tensor) => tf.sum(tf.mul(a.forward(input as Tensor4D), w));
   const grad = tf.grad(f)(x);
   const g = grad.dataSync();
   const base = x.dataSync();

@@ -29,10 +29,15 @@ async function naturalNet(): Promise<tf.LayersModel> {
   return net as tf.LayersModel;
 }
 
-function pgdLoss(net: tf.LayersModel, x: Tensor4D, labels: number[]): number {
+async function pgdLoss(net: tf.LayersModel, x: Tensor4D, labels: number[]): Promise<number> {
   const model = asAttackModel(net);
-  const adv = linfAdversarialExamples(model, x, labels, { eps: 0.1, steps: 10, stepSize: 0.025, seed: 99 });
-  const loss = meanLoss(model, adv, labels);
+  const adv = await linfAdversarialExamples(model, x, labels, {
+    eps: 0.1,
+    steps: 10,
+    stepSize: 0.025,
+    seed: 99,
+  });
+  const loss = await meanLoss(model, adv, labels);
   adv.dispose();
   return loss;
 }
@@ -43,7 +48,7 @@ test('a few steps of PGD adversarial training lower the adversarial loss of the 
   const results: Record<string, { before: number; after: number }> = {};
   for (const mode of ['adversarial', 'natural'] as const) {
     const net = await naturalNet();
-    const lossBefore = pgdLoss(net, heldX, heldY);
+    const lossBefore = await pgdLoss(net, heldX, heldY);
     const optimizer = tf.train.adam(1e-3);
     const makeBatch = adversarialTraining({ method: 'pgd', eps: 0.1, steps: 5, stepSize: 0.03, seed: 1 });
     const counts: number[] = [];
@@ -64,7 +69,7 @@ test('a few steps of PGD adversarial training lower the adversarial loss of the 
       counts.slice(1).every((c) => c === counts[1]),
       `tensor counts over steps: ${counts.join(',')}`,
     );
-    results[mode] = { before: lossBefore, after: pgdLoss(net, heldX, heldY) };
+    results[mode] = { before: lossBefore, after: await pgdLoss(net, heldX, heldY) };
     optimizer.dispose();
     net.dispose();
   }

@@ -19,6 +19,7 @@ import { Rng } from '../engine/random.js';
 import { clipToBounds, clipToEpsBall } from '../distances/index.js';
 import { lossGradient } from '../attacks/loss-gradient.js';
 import type { Bounds, Model } from '../models/model.js';
+import { crossEntropyLoss, lossOfLogits } from '../models/loss.js';
 import { TfjsModel } from '../models/tfjs-model.js';
 import type { MakeBatch } from '../train/train-classifier.js';
 import { setConvWeightGradients, useFastConvGradients } from '../train/fast-conv.js';
@@ -98,12 +99,12 @@ export function resolveAdversarialTraining(options: AdversarialTrainingOptions):
  * steps on the summed cross-entropy, each projected onto the eps ball and into bounds. The caller owns the
  * result. With steps = 1 and stepSize = 1.25 eps this is the FGSM-RS of fast adversarial training.
  */
-export function linfAdversarialExamples(
+export async function linfAdversarialExamples(
   model: Model,
   x: Tensor4D,
   labels: readonly number[],
   options: LinfExamplesOptions,
-): Tensor4D {
+): Promise<Tensor4D> {
   const { eps, steps, stepSize } = options;
   checkPositive('eps', eps);
   checkPositive('stepSize', stepSize);
@@ -122,19 +123,19 @@ export function linfAdversarialExamples(
             model.bounds,
           ),
         );
-  for (let step = 0; step < steps; step++) {
-    const next = tf.tidy(() => {
-      const g = lossGradient(model, adv, goal);
-      return clipToEpsBall(
-        x,
-        tf.add(adv, tf.mul(tf.sign(g), stepSize)) as Tensor4D,
-        'linf',
-        eps,
-        model.bounds,
+  try {
+    for (let step = 0; step < steps; step++) {
+      const g = await lossGradient(model, adv, goal);
+      const next = tf.tidy(() =>
+        clipToEpsBall(x, tf.add(adv, tf.mul(tf.sign(g), stepSize)) as Tensor4D, 'linf', eps, model.bounds),
       );
-    });
+      g.dispose();
+      adv.dispose();
+      adv = next;
+    }
+  } catch (error) {
     adv.dispose();
-    adv = next;
+    throw error;
   }
   return adv;
 }
@@ -145,7 +146,7 @@ const wrapped = new WeakMap<tf.LayersModel, TfjsModel>();
  * The training network seen as an advx Model (logits out), cached per network. Its convolutions get the
  * fast forward-convolution gradients of train/fast-conv.ts (for the attack and for the training step).
  */
-export function asAttackModel(net: tf.LayersModel, bounds: Bounds = [0, 1]): Model {
+export function asAttackModel(net: tf.LayersModel, bounds: Bounds = [0, 1]): TfjsModel {
   let model = wrapped.get(net);
   if (model === undefined || model.bounds[0] !== bounds[0] || model.bounds[1] !== bounds[1]) {
     model = new TfjsModel(net, { name: net.name, bounds });
@@ -156,10 +157,10 @@ export function asAttackModel(net: tf.LayersModel, bounds: Bounds = [0, 1]): Mod
 }
 
 /** Runs `f` with the network's convolution weight gradients off (an attack needs input gradients only). */
-function inputGradientsOnly<T>(net: tf.LayersModel, f: () => T): T {
+async function inputGradientsOnly<T>(net: tf.LayersModel, f: () => Promise<T>): Promise<T> {
   const before = setConvWeightGradients(net, false);
   try {
-    return f();
+    return await f();
   } finally {
     setConvWeightGradients(net, before);
   }
@@ -173,7 +174,7 @@ function inputGradientsOnly<T>(net: tf.LayersModel, f: () => T): T {
 export function adversarialTraining(options: AdversarialTrainingOptions, startBatch = 0): MakeBatch {
   const o = resolveAdversarialTraining(options);
   let batch = startBatch;
-  return (x: Tensor4D, labels: Tensor1D, net: tf.LayersModel): Tensor4D => {
+  return async (x: Tensor4D, labels: Tensor1D, net: tf.LayersModel): Promise<Tensor4D> => {
     const model = asAttackModel(net, o.bounds);
     const seed = (o.seed * 1_000_003 + batch++) >>> 0;
     const ys = Array.from(labels.dataSync());
@@ -183,17 +184,23 @@ export function adversarialTraining(options: AdversarialTrainingOptions, startBa
     if (clean === 0) return inputGradientsOnly(net, () => linfAdversarialExamples(model, x, ys, opts));
     // The first `clean` examples of the (already shuffled) batch stay clean.
     const tail = tf.slice(x, [clean, 0, 0, 0], [n - clean, -1, -1, -1]);
-    const adv = inputGradientsOnly(net, () => linfAdversarialExamples(model, tail, ys.slice(clean), opts));
+    let adv: Tensor4D;
+    try {
+      adv = await inputGradientsOnly(net, () => linfAdversarialExamples(model, tail, ys.slice(clean), opts));
+    } finally {
+      tail.dispose();
+    }
     const out = tf.tidy(() => tf.concat([tf.slice(x, [0, 0, 0, 0], [clean, -1, -1, -1]), adv]) as Tensor4D);
-    tf.dispose([tail, adv]);
+    adv.dispose();
     return out;
   };
 }
 
 /** Mean cross-entropy of `model` on `x` (no gradient): the quantity adversarial training lowers. */
-export function meanLoss(model: Model, x: Tensor4D, labels: readonly number[]): number {
-  return tf.tidy(() => {
-    const onehot = tf.oneHot(tf.tensor1d(labels as number[], 'int32'), model.numClasses);
-    return tf.div(tf.neg(tf.sum(tf.mul(onehot, tf.logSoftmax(model.logits(x))))), x.shape[0]).dataSync()[0];
-  });
+export async function meanLoss(model: Model, x: Tensor4D, labels: readonly number[]): Promise<number> {
+  const logits = await model.logits(x);
+  const values = lossOfLogits(logits, crossEntropyLoss(labels, false));
+  const mean = tf.tidy(() => tf.mean(values).dataSync()[0]);
+  tf.dispose([logits, values]);
+  return mean;
 }

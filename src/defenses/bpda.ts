@@ -1,19 +1,20 @@
 /**
- * Backward Pass Differentiable Approximation (Athalye, Carlini & Wagner 2018) and Expectation over
- * Transformation, the two tools of the adaptive attack on a projection defense.
+ * Tools of the adaptive attack on a projection defense (Athalye, Carlini & Wagner 2018).
  *
+ * - BPDA (Backward Pass Differentiable Approximation) itself lives in the defended model: its
+ *   `lossGradient` passes the classifier's gradient at the projection straight through (gan-projection.ts).
  * - `offTape(f)` runs `f` as if no gradient tape were recording: what it returns is a constant for any
  *   enclosing tf.grad (tfjs has no stopGradient), and `f` may run its own tf.grad / optimizer inside
  *   (a projection by gradient descent) without that inner loop being recorded on, or unrolled by, the
  *   outer tape.
- * - `straightThrough(x, y)` has the value of `y` (exactly) and the gradient of the identity in `x`:
- *   BPDA with g(x) ~ x for a preprocessing y = g(x) whose output stays close to its input.
- * - `expectationOverTransformation(model, samples)` averages the class probabilities of `samples`
- *   evaluations of a randomized model (each sees its own randomness) in one batched call: its logits are
- *   log E[softmax], whose gradient is the EOT gradient of the expected-probability loss.
+ * - `expectationOverTransformation(model, samples)` (EOT) evaluates a randomized model `samples` times
+ *   in one batched call (each sample sees its own randomness): its logits are log E[softmax], and its
+ *   loss gradient is the mean of the samples' loss gradients, the gradient of the expected loss (as in
+ *   Athalye et al.'s EOT and AutoAttack's 'rand' version).
  */
 import { tf, type Tensor2D, type Tensor4D } from '../engine/tf.js';
-import type { Model } from '../models/model.js';
+import { repeatLoss, type Loss } from '../models/loss.js';
+import type { LossGradient, Model } from '../models/model.js';
 
 interface EngineState {
   gradientDepth: number;
@@ -42,21 +43,24 @@ export function offTape<T>(f: () => T): T {
   }
 }
 
-/** Exactly the value of y (bit for bit), with the gradient of the identity in x (a custom gradient). */
-export function straightThrough<T extends tf.Tensor>(x: T, y: T): T {
-  if (x.shape.join() !== y.shape.join())
-    throw new Error(`straightThrough: shapes differ ([${x.shape}] vs [${y.shape}])`);
-  const op = tf.customGrad(((xi: tf.Tensor) => ({
-    value: offTape(() => tf.clone(y)),
-    gradFunc: (dy: tf.Tensor) => [tf.reshape(dy, xi.shape)],
-  })) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return op(x) as T;
+/** log of the mean softmax over the leading `samples` axis of logits `[samples * n, K]`. */
+function logMeanSoftmax(logits: Tensor2D, samples: number): Tensor2D {
+  return tf.tidy(() => {
+    const [rows, k] = logits.shape;
+    const stacked = tf.reshape(logits, [samples, rows / samples, k]);
+    // log mean_s softmax_s = logsumexp_s(logSoftmax_s) - log S
+    return tf.sub(tf.logSumExp(tf.logSoftmax(stacked, 2), 0), Math.log(samples)) as Tensor2D;
+  });
+}
+
+/** Mean over the leading `samples` axis of a batch tensor `[samples * n, ...]`. */
+function meanOverSamples<T extends tf.Tensor>(t: T, samples: number): T {
+  return tf.tidy(() => tf.mean(tf.reshape(t, [samples, t.shape[0] / samples, ...t.shape.slice(1)]), 0) as T);
 }
 
 /**
- * A model whose logits are log of the mean softmax over `samples` evaluations of `model` (which should
- * be randomized, e.g. a projection with fresh restarts per call). One batched call: the input is tiled
- * `samples` times. Gradients flow through every sample (EOT).
+ * EOT over `samples` evaluations of a randomized `model` (e.g. a projection with fresh restarts per
+ * call), batched: the input is tiled `samples` times. See the file comment for logits and gradients.
  */
 export function expectationOverTransformation(
   model: Model,
@@ -65,6 +69,7 @@ export function expectationOverTransformation(
 ): Model {
   if (!Number.isInteger(samples) || samples < 1)
     throw new Error(`expectationOverTransformation: samples must be an integer >= 1 (got ${samples})`);
+  const tiled = (x: Tensor4D) => tf.tile(x, [samples, 1, 1, 1]) as Tensor4D;
   return {
     name,
     bounds: model.bounds,
@@ -72,15 +77,35 @@ export function expectationOverTransformation(
     numClasses: model.numClasses,
     labels: model.labels,
     differentiable: model.differentiable,
-    logits(x: Tensor4D): Tensor2D {
-      return tf.tidy(() => {
-        if (samples === 1) return model.logits(x);
-        const n = x.shape[0];
-        const tiled = tf.tile(x, [samples, 1, 1, 1]) as Tensor4D;
-        const logits = tf.reshape(model.logits(tiled), [samples, n, model.numClasses]);
-        // log mean_k softmax_k = logsumexp_k(logSoftmax_k) - log K
-        return tf.sub(tf.logSumExp(tf.logSoftmax(logits, 2), 0), Math.log(samples)) as Tensor2D;
-      });
+    engine: model.engine,
+    async logits(x: Tensor4D): Promise<Tensor2D> {
+      if (samples === 1) return model.logits(x);
+      const batch = tiled(x);
+      try {
+        const logits = await model.logits(batch);
+        const out = logMeanSoftmax(logits, samples);
+        logits.dispose();
+        return out;
+      } finally {
+        batch.dispose();
+      }
     },
+    async lossGradient(x: Tensor4D, loss: Loss): Promise<LossGradient> {
+      if (samples === 1) return model.lossGradient(x, loss);
+      const batch = tiled(x);
+      try {
+        const r = await model.lossGradient(batch, repeatLoss(loss, samples));
+        const out = {
+          gradient: meanOverSamples(r.gradient, samples),
+          logits: logMeanSoftmax(r.logits, samples),
+          loss: meanOverSamples(r.loss, samples),
+        };
+        tf.dispose([r.gradient, r.logits, r.loss]);
+        return out;
+      } finally {
+        batch.dispose();
+      }
+    },
+    dispose(): void {},
   };
 }

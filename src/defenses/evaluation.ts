@@ -68,7 +68,7 @@ export async function robustAccuracy(
       const criterion = new Misclassification(yb);
       if (restart === 0) {
         // An input the model already gets wrong is not robust at any eps, whatever the attack returns.
-        evaluateCriterion(model, criterion, xb).forEach((wrong, i) => {
+        (await evaluateCriterion(model, criterion, xb)).forEach((wrong, i) => {
           if (wrong) for (const r of robust) r[start + i] = false;
         });
       }
@@ -78,7 +78,7 @@ export async function robustAccuracy(
       });
       for (let k = 0; k < epsilons.length; k++) {
         const success =
-          source === model ? result.success[k] : evaluateCriterion(model, criterion, result.clipped[k]);
+          source === model ? result.success[k] : await evaluateCriterion(model, criterion, result.clipped[k]);
         success.forEach((s, i) => {
           if (s) robust[k][start + i] = false;
         });

@@ -4,9 +4,9 @@
  * from `restarts` random starts (z ~ N(0, I)) for `steps` steps each, keeping the restart with the
  * smallest distance; the classifier sees G(z*).
  *
- * Gradients: the projection is an inner optimisation, so `ganProjection(...)` computes it off the
- * gradient tape (a constant for any tf.grad around it) and passes gradients straight through, BPDA
- * style: d logits / dx = (d classifier / d input) at G(z*). That is why the model says
+ * Gradients: the projection is an inner optimisation, so `ganProjection(...)` passes gradients straight
+ * through it, BPDA style: the input gradient of a loss is the classifier's at G(z*) (asked of the
+ * classifier through the model seam, so the classifier may run on any engine). That is why the model says
  * `differentiable: true`: gradient attacks run on it and make the adaptive (BPDA) attack. The defense's
  * randomness (the starts) is seeded: by default every call uses `seed` (the same input always gives the
  * same output); with `fresh: true` each call draws new starts from a generator seeded with `seed`, the
@@ -15,10 +15,11 @@
 import { tf, type Tensor2D, type Tensor4D } from '../engine/tf.js';
 import { Rng } from '../engine/random.js';
 import { useUnfusedLayersUnderGradients } from '../engine/unfused-layers.js';
-import type { Model } from '../models/model.js';
+import type { Loss } from '../models/loss.js';
+import type { LossGradient, Model } from '../models/model.js';
 import { generatorShape } from '../train/gan-architecture.js';
 import { useFastConvGradients } from '../train/fast-conv.js';
-import { offTape, straightThrough } from './bpda.js';
+import { offTape } from './bpda.js';
 
 export interface ProjectionOptions {
   /** Adam steps on z per restart (Defense-GAN's L; default 100). */
@@ -177,6 +178,7 @@ export class GanProjectionModel implements Model {
   readonly labels: readonly string[];
   /** True in the BPDA sense: the gradient is the classifier's at G(z*), passed straight through. */
   readonly differentiable = true;
+  readonly engine = 'defense';
   readonly options: ResolvedProjectionOptions & { fresh: boolean };
   private readonly rng: Rng;
 
@@ -214,9 +216,28 @@ export class GanProjectionModel implements Model {
     return reconstruction;
   }
 
-  logits(x: Tensor4D): Tensor2D {
-    return tf.tidy(() => this.classifier.logits(straightThrough(x, this.project(x))));
+  /** The classifier's logits of G(z*). */
+  async logits(x: Tensor4D): Promise<Tensor2D> {
+    const projected = this.project(x);
+    try {
+      return await this.classifier.logits(projected);
+    } finally {
+      projected.dispose();
+    }
   }
+
+  /** BPDA: the classifier's gradient at G(z*), passed straight through the projection. */
+  async lossGradient(x: Tensor4D, loss: Loss): Promise<LossGradient> {
+    const projected = this.project(x);
+    try {
+      return await this.classifier.lossGradient(projected, loss);
+    } finally {
+      projected.dispose();
+    }
+  }
+
+  /** The generator and classifier belong to the caller. */
+  dispose(): void {}
 }
 
 /** `defenses.ganProjection(generator, classifier, {steps, restarts, lr, seed})`: see GanProjectionModel. */

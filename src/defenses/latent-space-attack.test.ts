@@ -6,14 +6,15 @@ import { tf, type Tensor4D } from '../engine/tf.js';
 import { loadFashionMnist } from '../data/datasets.js';
 import { embeddedModelsDir } from '../data/locations.js';
 import { loadModel } from '../models/load.js';
-import type { TfjsModel } from '../models/tfjs-model.js';
+import { predictLabels } from '../models/model.js';
+import type { Model } from '../models/model.js';
 import { loadGenerator } from '../train/gan.js';
 import { gatherImages } from '../train/train-classifier.js';
 import { ganProjection } from './gan-projection.js';
 import { LatentSpaceAttack } from './latent-space-attack.js';
 
 const N = 16;
-let classifier: TfjsModel;
+let classifier: Model;
 let generator: tf.LayersModel;
 let x: Tensor4D;
 let labels: number[];
@@ -48,7 +49,7 @@ test('latent-space attack: eps 0 returns the input; results stay in bounds and i
   const [lo, hi] = tf.tidy(() => [tf.min(clipped[1]).dataSync()[0], tf.max(clipped[1]).dataSync()[0]]);
   assert.ok(lo >= 0 && hi <= 1, `range [${lo}, ${hi}]`);
   // Success is the defended model's verdict: re-evaluate it here.
-  const predicted = tf.tidy(() => Array.from(tf.argMax(defended.logits(clipped[1]), 1).dataSync()));
+  const predicted = await predictLabels(defended, clipped[1]);
   assert.deepEqual(
     success[1],
     predicted.map((p, i) => p !== labels[i]),

@@ -7,9 +7,9 @@
  * onto itself, so the projection cannot undo the attack.
  *
  * Per input, from the code z* of the input's own projection, Adam on z minimises
- *   max(0, margin(classifier(G(z))) + kappa) + distanceWeight * mean((|G(z) - x| - eps)_+^2)
- * (margin: correct logit minus the best other for untargeted criteria, best other minus the target's for
- * targeted ones), and returns x' = clip(x + clip(G(z) - x, -eps, eps), bounds): the Linf-ball point
+ *   max(0, kappa - margin(classifier(G(z)))) + distanceWeight * mean((|G(z) - x| - eps)_+^2)
+ * (margin: the best other logit minus the label's for untargeted criteria, the target's minus the best
+ * other for targeted ones; the `margin` loss of the model seam), and returns x' = clip(x + clip(G(z) - x, -eps, eps), bounds): the Linf-ball point
  * closest to G(z). Success is judged, as for every attack, by running the defended model on x'.
  */
 import { tf, type Tensor2D, type Tensor4D } from '../engine/tf.js';
@@ -75,22 +75,39 @@ export class LatentSpaceAttack extends FixedEpsilonAttack {
     const z = tf.variable(start.codes, true);
     const optimizer = tf.train.adam(o.lr);
     const n = inputs.shape[0];
-    const onehot = tf.tidy(() => tf.oneHot(tf.tensor1d(goal.labels as number[], 'int32'), model.numClasses));
-    const sign = goal.targeted ? -1 : 1;
-    const cost = () =>
-      tf.tidy(() => {
-        const images = generator.apply(z, { training: false }) as Tensor4D;
-        const logits = classifier.logits(images);
-        const labelled = tf.sum(tf.mul(logits, onehot), 1);
-        const others = tf.max(tf.sub(logits, tf.mul(onehot, 1e9)), 1);
-        const margin = tf.relu(tf.add(tf.mul(sign, tf.sub(labelled, others)), o.kappa));
-        const outside = tf.relu(tf.sub(tf.abs(tf.sub(images, inputs)), eps));
-        const distance = tf.mean(tf.reshape(tf.square(outside), [n, -1]), 1);
-        return tf.sum(tf.add(margin, tf.mul(distance, o.distanceWeight))) as tf.Scalar;
-      });
+    // The margin (best other logit minus the label's, or the target's minus the best other) comes from the
+    // classifier through the model seam, so the classifier may run on any engine; the chain rule through G
+    // is tfjs: d/dz sum(G(z) * dMarginCost/dImages) + the distance term.
+    const margin = { kind: 'margin', labels: goal.labels, targeted: goal.targeted } as const;
     try {
       for (let step = 0; step < o.steps; step++) {
-        optimizer.minimize(cost, false, [z]);
+        const images = tf.tidy(() => generator.apply(z, { training: false }) as Tensor4D);
+        let imageGradient: Tensor4D;
+        try {
+          const r = await classifier.lossGradient(images, margin);
+          // cost = relu(kappa - margin): gradient -dMargin where margin < kappa, else 0
+          imageGradient = tf.tidy(() => {
+            const active = tf.cast(tf.less(r.loss, o.kappa), 'float32');
+            return tf.mul(tf.neg(r.gradient), tf.reshape(active, [n, 1, 1, 1])) as Tensor4D;
+          });
+          tf.dispose([r.gradient, r.logits, r.loss]);
+        } finally {
+          images.dispose();
+        }
+        const grads = tf.tidy(() =>
+          tf.grads((code: tf.Tensor) => {
+            const generated = generator.apply(code, { training: false }) as Tensor4D;
+            const outside = tf.relu(tf.sub(tf.abs(tf.sub(generated, inputs)), eps));
+            const distance = tf.mean(tf.reshape(tf.square(outside), [n, -1]), 1);
+            return tf.add(
+              tf.sum(tf.mul(generated, imageGradient)),
+              tf.mul(tf.sum(distance), o.distanceWeight),
+            );
+          })([z]),
+        );
+        imageGradient.dispose();
+        optimizer.applyGradients([{ name: z.name, tensor: grads[0] }]);
+        tf.dispose(grads);
         progress(step + 1, o.steps);
         if (step % 20 === 19) await tf.nextFrame();
       }
@@ -100,7 +117,7 @@ export class LatentSpaceAttack extends FixedEpsilonAttack {
         return tf.clipByValue(tf.add(inputs, delta), lo, hi) as Tensor4D;
       });
     } finally {
-      tf.dispose([z, onehot, start.codes]);
+      tf.dispose([z, start.codes]);
       optimizer.dispose();
     }
   }

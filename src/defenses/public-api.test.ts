@@ -17,10 +17,10 @@ test("defenses are part of the package's public API and work on the committed mo
   const classifier = await models.load('fashion-mnist-cnn');
   const generator = await train.loadGenerator(`${data.embeddedModelsDir()}/fashion-mnist-gan`);
   const defended = defenses.ganProjection(generator, classifier, { steps: 20, restarts: 1, seed: 3 });
-  const logits = defended.logits(x);
+  const logits = await defended.logits(x);
   assert.deepEqual(logits.shape, [n, 10]);
   // The same seed gives the same projection: the deployed defense is deterministic.
-  const again = defended.logits(x);
+  const again = await defended.logits(x);
   assert.deepEqual(Array.from(await again.data()), Array.from(await logits.data()));
   tf.dispose([logits, again]);
   const r = await defenses.pgdRobustness(classifier, x, labels, {

@@ -5,12 +5,12 @@ import { initEngine } from '../engine/backend.js';
 import { tf } from '../engine/tf.js';
 import { loadModel } from '../models/load.js';
 import { classIndex } from '../models/labels.js';
-import type { TfjsModel } from '../models/tfjs-model.js';
+import type { Model } from '../models/model.js';
 import { noisePgd } from './noise-pgd.js';
 import { NOISE_PGD_CSV_COLUMNS, noisePgdCsv, noisePgdPanelPng } from './noise-pgd-writers.js';
 import { noisePoints, noiseSweep } from './noise-sweep.js';
 
-let model: TfjsModel;
+let model: Model;
 
 before(async () => {
   await initEngine();

@@ -5,9 +5,12 @@
  */
 import { LinfPGD } from '../attacks/gradient-descent.js';
 import { misclassification, targeted } from '../criteria/index.js';
+import { checkSeed } from '../engine/random.js';
 import { tf } from '../engine/tf.js';
+import { AdvxError } from '../errors.js';
+import { checkCount, LIMITS } from '../limits.js';
 import { topPredictions, type Bounds, type Model, type Prediction } from '../models/model.js';
-import { noiseBatch, type NoiseJob, type NoisePoint } from './noise-sweep.js';
+import { checkNoiseImages, noiseBatch, type NoiseJob, type NoisePoint } from './noise-sweep.js';
 
 export type NoisePgdMode = 'untargeted' | 'targeted';
 
@@ -63,30 +66,33 @@ export interface NoisePgdResult {
 }
 
 export async function noisePgd(model: Model, options: NoisePgdOptions): Promise<NoisePgdResult> {
-  const samples = options.samples ?? 1;
-  if (!Number.isInteger(samples) || samples < 1)
-    throw new Error(`samples must be an integer >= 1 (got ${samples})`);
-  if (options.points.length === 0) throw new Error('noise PGD: no (mu, sigma) points');
-  const steps = options.steps ?? 10;
+  const samples = checkCount(options.samples ?? 1, 'samples', 1);
+  if (options.points.length === 0)
+    throw new AdvxError('bad-option', 'noise PGD: no (mu, sigma) points', { option: 'points' });
+  // One batch holds every noise image: bounded as a batch is.
+  checkNoiseImages(options.points.length, samples, LIMITS.batchSize);
+  const steps = checkCount(options.steps ?? 10, 'steps', 1);
   const relStepsize = options.relStepsize ?? 2.5 / steps;
   const confidence = options.confidence ?? 0.9;
-  const seed = options.seed ?? 0;
+  const seed = checkSeed(options.seed ?? 0);
   const range = model.bounds[1] - model.bounds[0];
   if (!(options.eps > 0 && options.eps <= range))
-    throw new Error(`eps must be in (0, ${range}] (got ${options.eps})`);
+    throw new AdvxError('bad-option', `eps must be in (0, ${range}] (got ${options.eps})`, { option: 'eps' });
   if (
     options.target !== undefined &&
     !(Number.isInteger(options.target) && options.target >= 0 && options.target < model.numClasses)
   ) {
-    throw new Error(
+    throw new AdvxError(
+      'bad-option',
       `target class ${options.target} is out of range (the model has ${model.numClasses} classes)`,
+      { option: 'target' },
     );
   }
   const jobs: NoiseJob[] = options.points.flatMap((point) =>
     Array.from({ length: samples }, (_, sample) => ({ point, sample })),
   );
   const x = noiseBatch(model, jobs, seed);
-  const before = topPredictions(model, x, 1).map((t) => t[0]);
+  const before = (await topPredictions(model, x, 1)).map((t) => t[0]);
   const labels = before.map((p) => p.index);
   const noisePixels = await x.data();
   const size = model.inputShape[0] * model.inputShape[1] * model.inputShape[2];
@@ -105,7 +111,7 @@ export async function noisePgd(model: Model, options: NoisePgdOptions): Promise<
       epsilons: options.eps,
       onProgress: (p) => options.onProgress?.(mode, p.step, p.steps),
     });
-    const after = topPredictions(model, result.clipped, 1).map((t) => t[0]);
+    const after = (await topPredictions(model, result.clipped, 1)).map((t) => t[0]);
     const linf = tf.tidy(() => tf.max(tf.abs(tf.sub(result.clipped, x)), [1, 2, 3]));
     const linfs = Array.from(await linf.data());
     const advPixels = await result.clipped.data();

@@ -4,13 +4,13 @@ import { initEngine } from '../engine/backend.js';
 import { tf } from '../engine/tf.js';
 import { loadModel } from '../models/load.js';
 import { imagenetClasses } from '../models/labels.js';
-import type { TfjsModel } from '../models/tfjs-model.js';
+import type { Model } from '../models/model.js';
 import { noiseImages, noisePoints, noiseSweep, summarizeNoiseSweep } from './noise-sweep.js';
 import { NOISE_CSV_COLUMNS, noiseGridPng, noiseSweepCsv, pickForGrid } from './noise-sweep-writers.js';
 import { PNG } from 'pngjs';
 
-let mobilenet: TfjsModel;
-let darknet: TfjsModel;
+let mobilenet: Model;
+let darknet: Model;
 
 before(async () => {
   await initEngine();

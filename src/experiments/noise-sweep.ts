@@ -8,7 +8,10 @@
  * (seed, mu, sigma, sample index, shape) only, so other experiments (PGD on noise) and other models of
  * the same input shape see exactly the same images.
  */
+import { checkSeed } from '../engine/random.js';
 import { tf, type Tensor4D } from '../engine/tf.js';
+import { AdvxError } from '../errors.js';
+import { checkCount, LIMITS } from '../limits.js';
 import { imagenetClasses } from '../models/labels.js';
 import { topPredictions, type Bounds, type Model, type Prediction } from '../models/model.js';
 
@@ -20,17 +23,61 @@ export interface NoisePoint {
 /** `zip` pairs the i-th mu with the i-th sigma (as Python's zip: the shorter list wins); `grid` takes every pair. */
 export type PairMode = 'zip' | 'grid';
 
+/** Mu in pixel units: the mean of a pixel distribution is a pixel value. */
+export const MU_RANGE: readonly [number, number] = [0, 255];
+
 export function noisePoints(mus: readonly number[], sigmas: readonly number[], mode: PairMode): NoisePoint[] {
   if (mus.length === 0 || sigmas.length === 0)
-    throw new Error('noise sweep: give at least one mu and one sigma');
+    throw new AdvxError('bad-option', 'noise sweep: give at least one mu and one sigma', { option: 'mu' });
+  for (const [what, list] of [
+    ['mu', mus],
+    ['sigma', sigmas],
+  ] as const) {
+    if (list.length > LIMITS.listLength)
+      throw new AdvxError('too-large', `${what}: ${list.length} values; give at most ${LIMITS.listLength}`, {
+        option: what,
+      });
+  }
   for (const sigma of sigmas)
     if (!(sigma >= 0) || !Number.isFinite(sigma))
-      throw new Error(`sigma must be a finite number >= 0 (got ${sigma})`);
-  for (const mu of mus) if (!Number.isFinite(mu)) throw new Error(`mu must be a finite number (got ${mu})`);
+      throw new AdvxError('bad-option', `sigma must be a finite number >= 0 (got ${sigma})`, {
+        option: 'sigma',
+      });
+  for (const mu of mus)
+    if (!(mu >= MU_RANGE[0] && mu <= MU_RANGE[1]))
+      throw new AdvxError(
+        'bad-option',
+        `mu must be in [${MU_RANGE[0]}, ${MU_RANGE[1]}], pixel units (got ${mu})`,
+        { option: 'mu' },
+      );
   if (mode === 'zip')
     return mus.slice(0, Math.min(mus.length, sigmas.length)).map((mu, i) => ({ mu, sigma: sigmas[i] }));
-  if (mode === 'grid') return mus.flatMap((mu) => sigmas.map((sigma) => ({ mu, sigma })));
-  throw new Error(`pairs must be 'zip' or 'grid' (got '${String(mode)}')`);
+  if (mode === 'grid') {
+    const count = mus.length * sigmas.length;
+    if (count > LIMITS.noiseImages)
+      throw new AdvxError(
+        'too-large',
+        `noise sweep: ${mus.length} mu x ${sigmas.length} sigma values make ${count} points; at most ${LIMITS.noiseImages}`,
+        { option: 'pairs' },
+      );
+    return mus.flatMap((mu) => sigmas.map((sigma) => ({ mu, sigma })));
+  }
+  throw new AdvxError('bad-option', `pairs must be 'zip' or 'grid' (got '${String(mode)}')`, {
+    option: 'pairs',
+  });
+}
+
+/**
+ * Noise images per model, `points x samples`, refused beyond `max` (LIMITS.noiseImages) before any is
+ * drawn: a sweep keeps every image's predictions in memory.
+ */
+export function checkNoiseImages(points: number, samples: number, max: number = LIMITS.noiseImages): void {
+  if (points * samples > max)
+    throw new AdvxError(
+      'too-large',
+      `samples: ${points} (mu, sigma) points x ${samples} samples = ${points * samples} noise images; at most ${max}`,
+      { option: 'samples' },
+    );
 }
 
 /** A 31-bit seed for one noise image, from the run's seed, its point and its sample index (FNV-1a). */
@@ -133,24 +180,21 @@ export function classIds(model: Pick<Model, 'labels' | 'numClasses'>): string[] 
   return Array.from({ length: model.numClasses }, (_, i) => String(i));
 }
 
-function checkCount(value: number, what: string, min: number): number {
-  if (!Number.isInteger(value) || value < min)
-    throw new Error(`${what} must be an integer >= ${min} (got ${value})`);
-  return value;
-}
-
 /** Runs every model on every noise image of the sweep. */
 export async function noiseSweep(
   models: readonly Model[],
   options: NoiseSweepOptions,
 ): Promise<NoiseSweepResult> {
-  if (models.length === 0) throw new Error('noise sweep: give at least one model');
+  if (models.length === 0)
+    throw new AdvxError('bad-option', 'noise sweep: give at least one model', { option: 'models' });
   const samples = checkCount(options.samples ?? 1, 'samples', 1);
   const top = checkCount(options.top ?? 20, 'top', 1);
-  const batchSize = checkCount(options.batchSize ?? 8, 'batch size', 1);
-  const seed = options.seed ?? 0;
+  const batchSize = checkCount(options.batchSize ?? 8, 'batch size', 1, LIMITS.batchSize, 'batchSize');
+  const seed = checkSeed(options.seed ?? 0);
   const points = [...options.points];
-  if (points.length === 0) throw new Error('noise sweep: no (mu, sigma) points');
+  if (points.length === 0)
+    throw new AdvxError('bad-option', 'noise sweep: no (mu, sigma) points', { option: 'points' });
+  checkNoiseImages(points.length, samples);
   const jobs: NoiseJob[] = points.flatMap((point) =>
     Array.from({ length: samples }, (_, sample) => ({ point, sample })),
   );
@@ -163,7 +207,7 @@ export async function noiseSweep(
     for (let start = 0; start < jobs.length; start += batchSize) {
       const chunk = jobs.slice(start, start + batchSize);
       const x = noiseBatch(model, chunk, seed);
-      const tops = topPredictions(model, x, k);
+      const tops = await topPredictions(model, x, k);
       x.dispose();
       chunk.forEach((job, i) =>
         predictions.push({

@@ -6,7 +6,8 @@ import { tf, type Tensor4D } from '../engine/tf.js';
 import { loadFashionMnist } from '../data/datasets.js';
 import { embeddedModelsDir } from '../data/locations.js';
 import { loadModel } from '../models/load.js';
-import type { TfjsModel } from '../models/tfjs-model.js';
+import { predictLabels } from '../models/model.js';
+import type { Model } from '../models/model.js';
 import { loadGenerator } from '../train/gan.js';
 import { gatherImages } from '../train/train-classifier.js';
 import { robustnessExperiment, type RobustnessSettings } from './robustness.js';
@@ -17,7 +18,7 @@ import {
   robustnessTable,
 } from './robustness-writers.js';
 
-let natural: TfjsModel;
+let natural: Model;
 let generator: tf.LayersModel;
 let x: Tensor4D;
 let labels: number[];
@@ -69,7 +70,7 @@ test('robustness: rows for every model, attack and eps; CSV columns; table; plot
   const get = (model: string, attack: string, eps: number) =>
     result.rows.find((r) => r.model === model && r.attack === attack && r.eps === eps);
   const clean = get('natural', 'pgd', 0)?.robustAccuracy ?? -1;
-  const predicted = tf.tidy(() => natural.logits(x).argMax(1).dataSync());
+  const predicted = await predictLabels(natural, x);
   assert.equal(
     clean,
     labels.filter((l, i) => predicted[i] === l).length / 40,

@@ -14,7 +14,10 @@
  *
  * Returns plain rows; writers (CSV, plot, table) are in robustness-writers.ts.
  */
+import { MAX_SEED } from '../engine/random.js';
 import { tf, type Tensor4D } from '../engine/tf.js';
+import { AdvxError } from '../errors.js';
+import { checkCount, LIMITS } from '../limits.js';
 import { FGSM, LinfPGD, type Attack } from '../attacks/index.js';
 import type { Model } from '../models/model.js';
 import { expectationOverTransformation } from '../defenses/bpda.js';
@@ -104,29 +107,40 @@ function pgd(settings: RobustnessSettings, restart: number, earlyStop = false): 
   });
 }
 
+/** Restart r of a run uses seed * 1000 + r (and + 500 + r for the latent attack): seeds stay below 2^32. */
+export const ROBUSTNESS_MAX_SEED = Math.floor((MAX_SEED - 999) / 1000);
+
 export function checkRobustnessSettings(s: RobustnessSettings): void {
-  if (s.epsilons.length === 0) throw new Error('robustness: give at least one epsilon');
+  const fail = (option: string, message: string) => new AdvxError('bad-option', message, { option });
+  if (s.epsilons.length === 0) throw fail('epsilons', 'robustness: give at least one epsilon');
+  if (s.epsilons.length > LIMITS.listLength)
+    throw new AdvxError('too-large', `robustness: at most ${LIMITS.listLength} epsilons`, {
+      option: 'epsilons',
+    });
   if (s.epsilons.some((e) => !(e >= 0) || !Number.isFinite(e)))
-    throw new Error(`robustness: epsilons must be >= 0 (got ${s.epsilons})`);
-  for (const [name, v] of [
-    ['steps', s.steps],
-    ['restarts', s.restarts],
-    ['eotSamples', s.eotSamples],
-  ] as const) {
-    if (!Number.isInteger(v) || v < 1)
-      throw new Error(`robustness: ${name} must be an integer >= 1 (got ${v})`);
-  }
-  if (s.latentSteps !== undefined && (!Number.isInteger(s.latentSteps) || s.latentSteps < 0)) {
-    throw new Error(`robustness: latentSteps must be an integer >= 0 (got ${s.latentSteps})`);
-  }
-  if (!(s.relStepsize > 0)) throw new Error(`robustness: relStepsize must be > 0 (got ${s.relStepsize})`);
+    throw fail('epsilons', `robustness: epsilons must be >= 0 (got ${s.epsilons})`);
+  checkCount(s.steps, 'robustness: steps', 1, LIMITS.count, 'steps');
+  checkCount(s.restarts, 'robustness: restarts', 1, LIMITS.count, 'restarts');
+  // EOT runs the batch tiled eotSamples times in one pass
+  checkCount(s.eotSamples, 'robustness: eotSamples', 1, LIMITS.batchSize, 'eotSamples');
+  if (s.latentSteps !== undefined)
+    checkCount(s.latentSteps, 'robustness: latentSteps', 0, LIMITS.count, 'latentSteps');
+  if (!(s.relStepsize > 0))
+    throw fail('relStepsize', `robustness: relStepsize must be > 0 (got ${s.relStepsize})`);
+  checkCount(s.seed, 'robustness: seed', 0, ROBUSTNESS_MAX_SEED, 'seed');
 }
 
 export async function robustnessExperiment(input: RobustnessInput): Promise<RobustnessResult> {
   const s = input.settings;
   checkRobustnessSettings(s);
   if (input.labels.length !== input.x.shape[0])
-    throw new Error(`robustness: ${input.labels.length} labels for ${input.x.shape[0]} images`);
+    throw new AdvxError(
+      'bad-input',
+      `robustness: ${input.labels.length} labels for ${input.x.shape[0]} images`,
+      {
+        option: 'labels',
+      },
+    );
   const rows: RobustnessRow[] = [];
   const n = input.x.shape[0];
   type Job = {

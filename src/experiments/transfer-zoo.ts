@@ -14,6 +14,7 @@ import { loadImagesFor } from '../data/images.js';
 import { sharedDataDir } from '../data/locations.js';
 import { Rng } from '../engine/random.js';
 import { tf, type Tensor4D } from '../engine/tf.js';
+import { AdvxError } from '../errors.js';
 import { imagenetClasses } from '../models/labels.js';
 import { predictLabels, type Model } from '../models/model.js';
 
@@ -25,11 +26,13 @@ export function imagenetSampleDir(): string {
 export function imagenetLabelOfFile(file: string): number {
   const wnid = /^(n\d{8})/.exec(basename(file))?.[1];
   if (wnid === undefined)
-    throw new Error(
+    throw new AdvxError(
+      'bad-file',
       `${file}: cannot tell its ImageNet class (the name must start with a wnid like n03792972)`,
     );
   const c = imagenetClasses().find((k) => k.wnid === wnid);
-  if (c === undefined) throw new Error(`${file}: ${wnid} is not one of the 1000 ImageNet classes`);
+  if (c === undefined)
+    throw new AdvxError('bad-file', `${file}: ${wnid} is not one of the 1000 ImageNet classes`);
   return c.index;
 }
 
@@ -41,11 +44,12 @@ export function sampleImagenetFiles(count: number, seed: number, dir = imagenetS
       .filter((f) => /^n\d{8}.*\.(jpe?g|png)$/i.test(f))
       .sort();
   } catch {
-    throw new Error(`ImageNet sample images not found at ${dir} (set ADVX_HOME)`);
+    throw new AdvxError('bad-file', `ImageNet sample images not found at ${dir} (set ADVX_HOME)`);
   }
   if (!Number.isInteger(count) || count < 1)
-    throw new Error(`image count must be an integer >= 1 (got ${count})`);
-  if (count > names.length) throw new Error(`asked for ${count} images, ${dir} holds ${names.length}`);
+    throw new AdvxError('bad-option', `image count must be an integer >= 1 (got ${count})`);
+  if (count > names.length)
+    throw new AdvxError('bad-option', `asked for ${count} images, ${dir} holds ${names.length}`);
   const order = new Rng(seed).permutation(names.length);
   return Array.from(order.slice(0, count), (i) => join(dir, names[i]));
 }
@@ -97,7 +101,10 @@ export function adaptInputs(
   return tf.tidy(() => {
     const [h, w, c] = to.inputShape;
     if (x.shape[3] !== c)
-      throw new Error(`cannot feed ${x.shape[3]}-channel images to a model with ${c} channels`);
+      throw new AdvxError(
+        'bad-input',
+        `cannot feed ${x.shape[3]}-channel images to a model with ${c} channels`,
+      );
     let y: Tensor4D =
       x.shape[1] === h && x.shape[2] === w ? tf.clone(x) : tf.image.resizeBilinear(x, [h, w], false, true);
     if (from.bounds[0] !== to.bounds[0] || from.bounds[1] !== to.bounds[1]) {
@@ -114,11 +121,11 @@ export async function transferZoo(
 ): Promise<TransferZooResult> {
   const { labels, attack, eps } = options;
   const files = [...(options.files ?? [])];
-  if (models.length === 0) throw new Error('transfer: give at least one model');
+  if (models.length === 0) throw new AdvxError('bad-input', 'transfer: give at least one model');
   if (options.loadInputs === undefined && files.length !== labels.length) {
-    throw new Error(`transfer: ${labels.length} labels for ${files.length} images`);
+    throw new AdvxError('bad-input', `transfer: ${labels.length} labels for ${files.length} images`);
   }
-  if (labels.length === 0) throw new Error('transfer: no images');
+  if (labels.length === 0) throw new AdvxError('bad-input', 'transfer: no images');
   const count = labels.length;
   const load = options.loadInputs ?? ((model: Model) => loadImagesFor(files, model));
   const batchSize = options.batchSize ?? 8;
@@ -126,7 +133,10 @@ export async function transferZoo(
   const cleanAccuracy: number[] = [];
   for (const [s, source] of models.entries()) {
     const x = await load(source);
-    if (x.shape[0] !== count) throw new Error(`transfer: ${x.shape[0]} inputs for ${count} labels`);
+    if (x.shape[0] !== count)
+      throw new AdvxError('bad-input', `transfer: ${x.shape[0]} inputs for ${count} labels`, {
+        option: 'labels',
+      });
     const parts: Tensor4D[] = [];
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
@@ -145,8 +155,8 @@ export async function transferZoo(
     for (const target of models) {
       const clean = adaptInputs(x, source, target);
       const adv = adaptInputs(adversarial, source, target);
-      const cleanPred = predictLabels(target, clean, batchSize);
-      const advPred = predictLabels(target, adv, batchSize);
+      const cleanPred = await predictLabels(target, clean, batchSize);
+      const advPred = await predictLabels(target, adv, batchSize);
       tf.dispose([clean, adv]);
       let evaluated = 0;
       let flipped = 0;

@@ -35,7 +35,9 @@ import {
   type TensorClassifier,
 } from '../classical/index.js';
 import { loadFashionMnist, loadMnistTest, type ImageDataset } from '../data/datasets.js';
-import { Rng } from '../engine/random.js';
+import { checkSeed, Rng } from '../engine/random.js';
+import { AdvxError } from '../errors.js';
+import { checkCount, LIMITS } from '../limits.js';
 import { tf } from '../engine/tf.js';
 
 export const TRANSFER_DATASETS = ['fashion-mnist', 'mnist', 'digits'] as const;
@@ -91,18 +93,22 @@ function rangeOf(order: Int32Array, start: number, end: number): Int32Array {
  */
 export function loadTransferData(dataset: TransferDataset, options: TransferDataOptions = {}): TransferData {
   if (!(TRANSFER_DATASETS as readonly string[]).includes(dataset))
-    throw new Error(
+    throw new AdvxError(
+      'bad-option',
       `transfer: unknown data set '${String(dataset)}' (available: ${TRANSFER_DATASETS.join(', ')})`,
     );
   const seed = options.seed ?? 0;
   const trainSize = options.trainSize;
   if (trainSize !== undefined && !(Number.isInteger(trainSize) && trainSize >= 20))
-    throw new Error(`transfer: train size must be an integer >= 20 (got ${trainSize})`);
+    throw new AdvxError('bad-option', `transfer: train size must be an integer >= 20 (got ${trainSize})`);
   if (dataset === 'fashion-mnist') {
     const full = loadFashionMnist('train');
     const n = trainSize ?? DEFAULT_FASHION_TRAIN_SIZE;
     if (n > full.count)
-      throw new Error(`transfer: train size ${n} exceeds the ${full.count} training images of fashion-mnist`);
+      throw new AdvxError(
+        'bad-option',
+        `transfer: train size ${n} exceeds the ${full.count} training images of fashion-mnist`,
+      );
     const train = selectRows(full, rangeOf(new Rng(seed).permutation(full.count), 0, n));
     return { dataset, train: { ...train, name: 'fashion-mnist-train' }, test: loadFashionMnist('test') };
   }
@@ -111,7 +117,8 @@ export function loadTransferData(dataset: TransferDataset, options: TransferData
   const available = all.count - testCount;
   const n = trainSize ?? available;
   if (n > available) {
-    throw new Error(
+    throw new AdvxError(
+      'bad-option',
       `transfer: train size ${n} exceeds the ${available} training images of ${dataset} (${all.count} images, ${testCount} kept for test)`,
     );
   }
@@ -280,36 +287,48 @@ interface Trained {
 
 function checkOptions(options: TransferExperimentOptions, test: ImageDataset) {
   const models = [...(options.models ?? TRANSFER_FAMILIES)];
-  if (models.length === 0) throw new Error('transfer: give at least one model');
+  if (models.length === 0) throw new AdvxError('bad-option', 'transfer: give at least one model');
   for (const m of models)
     if (!(TRANSFER_FAMILIES as readonly string[]).includes(m))
-      throw new Error(`transfer: unknown model '${String(m)}' (available: ${TRANSFER_FAMILIES.join(', ')})`);
+      throw new AdvxError(
+        'bad-option',
+        `transfer: unknown model '${String(m)}' (available: ${TRANSFER_FAMILIES.join(', ')})`,
+      );
   const twice = models.find((m, i) => models.indexOf(m) !== i);
-  if (twice !== undefined) throw new Error(`transfer: model '${twice}' given twice`);
+  if (twice !== undefined) throw new AdvxError('bad-option', `transfer: model '${twice}' given twice`);
   const attack = options.attack ?? 'fgsm';
   if (!(TRANSFER_ATTACKS as readonly string[]).includes(attack))
-    throw new Error(`transfer: attack must be 'fgsm' or 'pgd' (got '${String(attack)}')`);
+    throw new AdvxError('bad-option', `transfer: attack must be 'fgsm' or 'pgd' (got '${String(attack)}')`);
   const eps = options.eps ?? 0.3;
-  if (!(eps > 0 && eps <= 1)) throw new Error(`transfer: eps must be in (0, 1] (got ${eps})`);
+  if (!(eps > 0 && eps <= 1))
+    throw new AdvxError('bad-option', `transfer: eps must be in (0, 1] (got ${eps})`);
   const samples = options.samples ?? 500;
   if (!(Number.isInteger(samples) && samples >= 1))
-    throw new Error(`transfer: samples must be a positive integer (got ${samples})`);
+    throw new AdvxError('bad-option', `transfer: samples must be a positive integer (got ${samples})`);
   if (samples > test.count)
-    throw new Error(`transfer: ${samples} samples asked, the test split has ${test.count} images`);
-  const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed)) throw new Error(`transfer: seed must be an integer (got ${seed})`);
-  if (options.steps !== undefined && !(Number.isInteger(options.steps) && options.steps >= 1))
-    throw new Error(`transfer: steps must be a positive integer (got ${options.steps})`);
+    throw new AdvxError(
+      'bad-option',
+      `transfer: ${samples} samples asked, the test split has ${test.count} images`,
+    );
+  const seed = checkSeed(options.seed ?? 0, 'transfer: seed');
+  if (options.steps !== undefined) checkCount(options.steps, 'transfer: steps', 1, LIMITS.count, 'steps');
   const sub = {
     seeds: options.substitute?.seeds ?? 300,
     rounds: options.substitute?.rounds ?? 4,
     lambda: options.substitute?.lambda ?? 0.1,
   };
   if (!(Number.isInteger(sub.seeds) && sub.seeds >= 10))
-    throw new Error(`transfer: substitute seeds must be an integer >= 10 (got ${sub.seeds})`);
+    throw new AdvxError(
+      'bad-option',
+      `transfer: substitute seeds must be an integer >= 10 (got ${sub.seeds})`,
+    );
   if (!(Number.isInteger(sub.rounds) && sub.rounds >= 1 && sub.rounds <= 10))
-    throw new Error(`transfer: substitute rounds must be an integer in 1..10 (got ${sub.rounds})`);
-  if (!(sub.lambda > 0)) throw new Error(`transfer: substitute lambda must be > 0 (got ${sub.lambda})`);
+    throw new AdvxError(
+      'bad-option',
+      `transfer: substitute rounds must be an integer in 1..10 (got ${sub.rounds})`,
+    );
+  if (!(sub.lambda > 0))
+    throw new AdvxError('bad-option', `transfer: substitute lambda must be > 0 (got ${sub.lambda})`);
   return { models, attack, eps, samples, seed, sub };
 }
 
@@ -321,7 +340,8 @@ export async function transferExperiment(
   const { train, test } = data;
   const { models, attack: attackName, eps, samples, seed, sub } = checkOptions(options, test);
   if (sub.seeds > train.count)
-    throw new Error(
+    throw new AdvxError(
+      'bad-option',
       `transfer: ${sub.seeds} substitute seeds asked, the training split has ${train.count} images`,
     );
   const report = options.onProgress ?? (() => undefined);

@@ -5,7 +5,8 @@
  */
 import { tf, type Tensor2D, type Tensor4D } from '../engine/tf.js';
 import { useUnfusedLayersUnderGradients } from '../engine/unfused-layers.js';
-import type { Bounds, Model } from './model.js';
+import type { Bounds } from './model.js';
+import { ForwardModel } from './forward-model.js';
 import { applyPreprocessing, type Preprocessing } from './preprocessing.js';
 
 export interface TfjsModelOptions {
@@ -40,22 +41,40 @@ export function stripFinalSoftmax(net: tf.LayersModel): boolean {
   return true;
 }
 
-/** Number of outputs: from the declared shape, or (graph models often declare none) from one probe run. */
-function outputWidth(net: Net, declared: number[], inputShape: readonly number[]): number | undefined {
-  const last = declared[declared.length - 1];
-  if (typeof last === 'number' && last > 0) return last;
-  if (isLayersModel(net)) return undefined;
-  return tf.tidy(() => {
-    const out = net.execute(tf.zeros([1, ...inputShape])) as tf.Tensor;
-    return out.shape[out.shape.length - 1];
-  });
+/**
+ * The number of classes of the network's single output, which must be class scores [N,K] (more dims only
+ * when all but one are 1, e.g. [N,1,1,K]): from the declared shape or, for graph models that often declare
+ * none, from one probe run. Anything else is a one-line error naming the model.
+ */
+function classifierWidth(net: Net, name: string, inputShape: readonly number[], outputNode?: string): number {
+  const outputs = net.outputs.length;
+  if (outputs !== 1 && (isLayersModel(net) || outputNode === undefined))
+    throw new Error(
+      `model ${name}: the network has ${outputs} outputs; advx needs one, the class scores [N,K]`,
+    );
+  let dims = (isLayersModel(net) || outputNode === undefined ? (net.outputs[0].shape ?? []) : []) as (
+    number | null
+  )[];
+  if (!isLayersModel(net) && (dims.length < 2 || dims.slice(1).some((d) => d === null || d < 0))) {
+    dims = tf.tidy(() => (net.execute(tf.zeros([1, ...inputShape]), outputNode) as tf.Tensor).shape);
+  }
+  const perInput = dims.slice(1);
+  if (
+    dims.length < 2 ||
+    perInput.filter((d) => d !== 1).length > 1 ||
+    perInput.some((d) => !(Number(d) > 0))
+  ) {
+    const shown = dims.map((d) => (d === null || d < 0 ? 'N' : String(d))).join(',');
+    throw new Error(`model ${name}: output shape [${shown}] is not class scores [N,K]`);
+  }
+  return perInput.reduce<number>((a, d) => a * Number(d), 1);
 }
 
 function isLayersModel(net: Net): net is tf.LayersModel {
   return (net as tf.LayersModel).layers !== undefined;
 }
 
-export class TfjsModel implements Model {
+export class TfjsModel extends ForwardModel {
   readonly name: string;
   readonly bounds: Bounds;
   readonly inputShape: readonly [number, number, number];
@@ -63,12 +82,15 @@ export class TfjsModel implements Model {
   readonly labels: readonly string[];
   readonly differentiable = true;
   readonly preprocessing: Preprocessing;
+  /** Canonical class j is network output outputOrder[j] (undefined: the network's own order). */
+  readonly outputOrder?: readonly number[];
   private readonly order: tf.Tensor1D | null;
 
   constructor(
     readonly net: Net,
     private readonly options: TfjsModelOptions,
   ) {
+    super();
     this.name = options.name;
     this.bounds = options.bounds ?? [0, 1];
     if (!(this.bounds[0] < this.bounds[1]))
@@ -83,19 +105,20 @@ export class TfjsModel implements Model {
       stripFinalSoftmax(net);
       useUnfusedLayersUnderGradients(net);
     }
-    const outShape = (net.outputs[0].shape ?? []) as number[];
-    const k = options.outputOrder?.length ?? outputWidth(net, outShape, this.inputShape);
-    if (typeof k !== 'number' || k < 2)
-      throw new Error(`model ${this.name}: cannot tell its number of classes`);
+    const width = classifierWidth(net, this.name, this.inputShape, options.outputNode);
+    const k = options.outputOrder?.length ?? width;
+    if (k < 2) throw new Error(`model ${this.name}: has ${k} output; a classifier needs at least 2 classes`);
     this.numClasses = k;
     this.labels = options.labels ?? Array.from({ length: k }, (_, i) => String(i));
     if (this.labels.length !== k) {
       throw new Error(`model ${this.name}: ${this.labels.length} labels for ${k} outputs`);
     }
+    this.outputOrder = options.outputOrder;
     this.order = options.outputOrder ? tf.keep(tf.tensor1d(options.outputOrder as number[], 'int32')) : null;
   }
 
-  logits(x: Tensor4D): Tensor2D {
+  /** Logits as tfjs ops (differentiable; tf.grad through it computes input gradients only). */
+  forward(x: Tensor4D): Tensor2D {
     return tf.tidy(() => {
       const input = applyPreprocessing(x, this.preprocessing);
       const out = (
@@ -108,7 +131,7 @@ export class TfjsModel implements Model {
     });
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.net.dispose();
     this.order?.dispose();
   }
