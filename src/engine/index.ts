@@ -1,7 +1,15 @@
 /** TensorFlow.js set-up: the shared tfjs instance, backend choice, gradient kernels, seeded randomness. */
 export { tf } from './tf.js';
-export { initEngine, useBackend, type BackendName } from './backend.js';
+export {
+  initEngine,
+  useBackend,
+  BACKENDS,
+  type BackendName,
+  type EngineOptions,
+  type WasmPaths,
+} from './backend.js';
 export { useUnfusedLayersUnderGradients } from './unfused-layers.js';
 export { registerWasmGradientKernels } from './wasm-gradient-kernels.js';
 export { registerBatchNormGradient } from './batch-norm-gradient.js';
 export { Rng } from './random.js';
+export { useOnnxRuntime, type OnnxRuntime } from './onnx/runtime.js';

@@ -6,4 +6,5 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 
 export { tf };
+export { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 export type { Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Rank, TensorLike } from '@tensorflow/tfjs';
