@@ -28,7 +28,7 @@ async function predictions(model: Model): Promise<{ x: Tensor4D; predicted: numb
     files.map((f) => join(PHOTOS, f)),
     model,
   );
-  return { x, predicted: predictLabels(model, x, 10) };
+  return { x, predicted: await predictLabels(model, x, 10) };
 }
 
 test('MobileNet v1 0.75: top-1 >= 80% on 50 sample photos; Linf PGD 2/255 flips >= 90% of the correct ones', async (t) => {

