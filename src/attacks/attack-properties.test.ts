@@ -1,18 +1,18 @@
 /**
- * Properties every attack must have (cleverhans/foolbox style), on the embedded Fashion-MNIST CNN and
- * real test images: eps=0 returns the input, outputs stay in bounds, the perturbation stays within eps
- * in the attack's norm, `success` agrees with re-running the model, the same seed gives the same
- * result, and the success rate rises with eps.
+ * Properties every registered attack must have (cleverhans/foolbox style), on the embedded Fashion-MNIST
+ * CNN and real test images, on both engines (ONNX Runtime and tfjs): eps=0 returns the input, outputs
+ * stay in bounds, the perturbation stays within eps in the attack's norm, `success` agrees with
+ * re-running the model, the same seed gives the same result, and the success rate rises with eps.
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { tf, type Tensor4D } from '../engine/tf.js';
 import { loadFashionMnist } from '../data/datasets.js';
 import { perturbationNorm, type Norm } from '../distances/index.js';
-import { loadModel } from '../models/load.js';
+import { ENGINES, loadModel, type EngineChoice } from '../models/load.js';
 import { predictLabels, type Model } from '../models/model.js';
 import { targeted } from '../criteria/index.js';
-import { createAttack, type Attack, type AttackSettings } from './index.js';
+import { attackNames, createAttack, type Attack, type AttackSettings } from './index.js';
 
 const MODEL = 'fashion-mnist-cnn';
 const N = 24;
@@ -38,14 +38,44 @@ const SETTINGS: Record<string, AttackSettings> = {
   'salt-and-pepper': { steps: 30, seed: 3 },
   fgsm: {},
   fgm: {},
+  cw: { binarySearchSteps: 3, steps: 20, initialConst: 1, absStepsize: 0.05 },
+  // DeepFool needs more than 10 steps here: pixels clip at 0.
+  deepfool: { steps: 50 },
+  'linf-deepfool': { steps: 50 },
+  ddn: { steps: 20, seed: 3 },
+  'l1-fmn': { steps: 20 },
+  'l2-fmn': { steps: 20 },
+  'linf-fmn': { steps: 20 },
+  nes: { maxQueries: 510, seed: 3 },
+  spsa: { steps: 3, maxQueries: 800, seed: 3 },
+  simba: { maxQueries: 300, seed: 3 },
+  'simba-pixel': { maxQueries: 300, seed: 3 },
+  boundary: { steps: 50, seed: 3 },
+  'hop-skip-jump': { steps: 2, maxQueries: 600, seed: 3 },
+  'linf-hop-skip-jump': { steps: 2, maxQueries: 600, seed: 3 },
+  // AutoAttack's attacks (each also has its own test in autoattack-attacks.test.ts).
+  'apgd-ce': { steps: 10, seed: 3 },
+  'apgd-dlr': { steps: 10, seed: 3 },
+  'apgd-t': { steps: 10, targetClasses: 2, seed: 3 },
+  fab: { steps: 10, seed: 3 },
+  'fab-t': { steps: 10, targetClasses: 2, seed: 3 },
+  square: { maxQueries: 100, seed: 3 },
+  'l2-apgd-ce': { steps: 10, seed: 3 },
+  'l2-apgd-dlr': { steps: 10, seed: 3 },
+  'l2-apgd-t': { steps: 10, targetClasses: 2, seed: 3 },
+  'l2-fab': { steps: 10, seed: 3 },
+  'l2-fab-t': { steps: 10, targetClasses: 2, seed: 3 },
+  'l2-square': { maxQueries: 100, seed: 3 },
 };
 
+const models = new Map<EngineChoice, Model>();
 let model: Model;
 let x: Tensor4D;
 let labels: number[];
 
 before(async () => {
-  model = await loadModel(MODEL);
+  for (const engine of ENGINES) models.set(engine, await loadModel(MODEL, { engine }));
+  model = models.get('onnx') as Model;
   const data = loadFashionMnist('test', N);
   x = tf.tensor4d(data.images, [N, 28, 28, 1]);
   labels = Array.from(data.labels);
@@ -55,12 +85,23 @@ function values(t: tf.Tensor): number[] {
   return Array.from(t.dataSync());
 }
 
-function misclassified(adversarial: Tensor4D): boolean[] {
-  return predictLabels(model, adversarial).map((p, i) => p !== labels[i]);
+async function misclassified(model: Model, adversarial: Tensor4D): Promise<boolean[]> {
+  return (await predictLabels(model, adversarial)).map((p, i) => p !== labels[i]);
 }
 
-for (const [name, settings] of Object.entries(SETTINGS)) {
-  test(`${name}: eps 0 returns the input; bounds, eps ball, success re-evaluated, seeded, rises with eps`, async () => {
+test('every registered attack has budget settings here, so that none is left out of the property test', () => {
+  assert.deepEqual(
+    attackNames().filter((name) => SETTINGS[name] === undefined),
+    [],
+    'attacks without settings in attack-properties.test.ts',
+  );
+});
+
+for (const [name, settings] of ENGINES.flatMap((engine) =>
+  Object.entries(SETTINGS).map(([n, s]) => [`${n}`, { ...s, engine }] as const),
+)) {
+  test(`${name} on ${settings.engine}: eps 0 returns the input; bounds, eps ball, success re-evaluated, seeded, rises with eps`, async () => {
+    const model = models.get(settings.engine) as Model;
     const attack: Attack = createAttack(name, settings);
     const zero = await attack.run(model, x, labels, { epsilons: 0 });
     assert.equal(tf.max(tf.abs(tf.sub(zero.clipped, x))).dataSync()[0], 0, 'eps=0 changed the input');
@@ -81,7 +122,7 @@ for (const [name, settings] of Object.entries(SETTINGS)) {
       );
       assert.deepEqual(
         result.success[k],
-        misclassified(clipped),
+        await misclassified(model, clipped),
         'success disagrees with re-running the model',
       );
       rates.push(result.success[k].filter(Boolean).length / N);
@@ -113,7 +154,7 @@ test('targeted PGD reaches the target class', async () => {
   }).run(model, x, targeted(targets), {
     epsilons: 0.2,
   });
-  const predicted = predictLabels(model, clipped);
+  const predicted = await predictLabels(model, clipped);
   assert.deepEqual(
     success,
     predicted.map((p, i) => p === targets[i]),

@@ -17,15 +17,12 @@ import {
 } from './gradient-descent.js';
 import { SaltAndPepperNoise } from './salt-and-pepper.js';
 
-/** Options a user may set from the command line; each attack takes the ones that apply. */
-export interface AttackSettings {
-  steps?: number;
-  relStepsize?: number;
-  absStepsize?: number;
-  randomStart?: boolean;
-  seed?: number;
-  repeats?: number;
-}
+import type { AttackEntry, AttackSettings } from './attack-entry.js';
+import { MINIMIZATION_ALIASES, MINIMIZATION_ATTACKS } from './minimization-attacks.js';
+import { BLACKBOX_ALIASES, BLACKBOX_ATTACKS } from './black-box-attacks.js';
+import { AUTOATTACK_ALIASES, AUTOATTACK_ATTACKS } from './autoattack-attacks.js';
+
+export type { AttackEntry, AttackSettings } from './attack-entry.js';
 
 type Factory = (s: AttackSettings) => Attack;
 
@@ -37,7 +34,7 @@ const gd = (s: AttackSettings) => ({
   seed: s.seed,
 });
 
-export const ATTACKS: Record<string, { description: string; create: Factory }> = {
+const GRADIENT_ATTACKS: Record<string, { description: string; create: Factory }> = {
   fgsm: {
     description: 'Fast Gradient Sign Method (Linf, one step)',
     create: (s) => new FGSM({ randomStart: s.randomStart, seed: s.seed }),
@@ -73,8 +70,19 @@ export const ATTACKS: Record<string, { description: string; create: Factory }> =
   },
 };
 
+/** Every attack by name: gradient and noise attacks (above), then each family's own table. */
+export const ATTACKS: Record<string, AttackEntry> = {
+  ...GRADIENT_ATTACKS,
+  ...MINIMIZATION_ATTACKS,
+  ...BLACKBOX_ATTACKS,
+  ...AUTOATTACK_ATTACKS,
+};
+
 /** Aliases users of foolbox/torchattacks type. */
 const ALIASES: Record<string, string> = {
+  ...MINIMIZATION_ALIASES,
+  ...BLACKBOX_ALIASES,
+  ...AUTOATTACK_ALIASES,
   pgd: 'linf-pgd',
   bim: 'linf-bim',
   'i-fgsm': 'linf-bim',

@@ -4,6 +4,23 @@ import { tf, type Tensor, type Tensor1D } from '../engine/tf.js';
 export type Norm = 'l0' | 'l1' | 'l2' | 'linf';
 export type DistanceName = Norm | 'mse';
 
+/**
+ * The largest distance in `norm` between two inputs of `size` values inside bounds of width `range`: no
+ * eps ball needs a larger radius (Linf: range; L2: range * sqrt(size); L1: range * size; L0: size).
+ */
+export function largestDistance(norm: Norm, range: number, size: number): number {
+  switch (norm) {
+    case 'linf':
+      return range;
+    case 'l2':
+      return range * Math.sqrt(size);
+    case 'l1':
+      return range * size;
+    case 'l0':
+      return size;
+  }
+}
+
 function flatDelta(a: Tensor, b: Tensor): tf.Tensor2D {
   if (a.shape.join() !== b.shape.join()) {
     throw new Error(`distance: shapes differ (${a.shape} vs ${b.shape})`);

@@ -3,16 +3,19 @@
  *  [--criterion C] [--label CLASS] [--model M] [--seed S] [--out DIR] [--json]`
  *
  * Shows the top-K predictions of each clean image and of its adversarial at each epsilon (the book's
- * Tables 10.1/10.2), and writes the adversarial image and the magnified perturbation as PNGs.
+ * Tables 10.1/10.2), and writes the adversarial image and the magnified perturbation as PNGs. A
+ * minimization attack (cw, deepfool, ddn, fmn, ...) without --eps reports each image's smallest
+ * adversarial found (one run with `eps: null`); fixed-epsilon attacks default to --eps 8/255.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { Command } from 'commander';
-import { createAttack, attackNames, type Attack } from '../../attacks/index.js';
+import { attackNames, type Attack } from '../../attacks/index.js';
+import { isMinimizationAttack, runAtBudgets } from '../../attacks/run-budgets.js';
 import { minimalEpsilonSearch } from '../../attacks/epsilon-search.js';
 import type { Criterion } from '../../criteria/index.js';
-import { loadImagesFor } from '../../data/images.js';
 import { perturbationToPng, tensorToPng, writePngFile } from '../../data/png.js';
+import { openFreshOutputFolder, openOutputFolder, type OutputPlace } from '../../data/output-folder.js';
 import { distance } from '../../distances/index.js';
 import { initEngine } from '../../engine/backend.js';
 import { tf, type Tensor3D, type Tensor4D } from '../../engine/tf.js';
@@ -20,18 +23,29 @@ import { classIndex } from '../../models/labels.js';
 import { predictLabels, topPredictions, type Model, type Prediction } from '../../models/model.js';
 import { asUsage, UsageError } from '../errors.js';
 import { CRITERION_HELP, parseCriterion } from '../criterion-option.js';
-import { addModelOptions, loadModelFromFlags, type ModelFlags } from '../model-options.js';
-import { parseEpsilons, parseInteger, parseNumber, parseRange } from '../options.js';
+import {
+  addModelOptions,
+  addResizeOption,
+  loadImagesFromFlags,
+  loadModelFromFlags,
+  type ModelFlags,
+  type ResizeFlags,
+} from '../model-options.js';
+import { ATTACK_FLAGS, createAttackFromFlags } from '../attack-settings.js';
+import { parseEpsilons, parseInteger, parseNumber, parseRange, parseSeed } from '../options.js';
+import { flushNotes } from '../notes.js';
 import { progressBar } from '../progress.js';
 import { table, topTable } from '../tables.js';
 
-export interface AttackFlags extends ModelFlags {
+export interface AttackFlags extends ModelFlags, ResizeFlags {
   attack: string;
-  eps: string;
+  /** Default: 8/255 for fixed-epsilon attacks; none (the smallest adversarial) for minimization attacks. */
+  eps?: string;
   steps?: string;
   stepSize?: string;
   randomStart?: boolean;
   repeats?: string;
+  maxQueries?: string;
   criterion: string;
   label?: string;
   seed: string;
@@ -45,7 +59,8 @@ export interface AttackFlags extends ModelFlags {
 }
 
 export interface AttackRun {
-  eps: number;
+  /** The epsilon, or null for a minimization attack's smallest adversarial (no --eps). */
+  eps: number | null;
   success: boolean;
   top: Prediction[];
   linf: number;
@@ -53,6 +68,8 @@ export interface AttackRun {
   adversarial: string;
   perturbation: string;
   magnification: number;
+  /** Model queries this image cost (score- and decision-based attacks). */
+  queries?: number;
   /** With --eps-search: the grid epsilon found and the largest epsilon at which the attack failed. */
   search?: { gridEps: number | null; failingEps: number; runs: number };
 }
@@ -69,34 +86,59 @@ export interface AttackReport {
   }[];
 }
 
+/** The attack of --attack with its options; an option the attack does not take gets a note on stderr. */
 function buildAttack(flags: AttackFlags): Attack {
-  return createAttack(flags.attack, {
-    steps: flags.steps === undefined ? undefined : parseInteger(flags.steps, '--steps', 1),
-    absStepsize: flags.stepSize === undefined ? undefined : parseNumber(flags.stepSize, '--step-size'),
-    randomStart: flags.randomStart,
-    repeats: flags.repeats === undefined ? undefined : parseInteger(flags.repeats, '--repeats', 1),
-    seed: parseInteger(flags.seed, '--seed'),
-  });
+  return createAttackFromFlags(
+    flags.attack,
+    {
+      steps: flags.steps === undefined ? undefined : parseInteger(flags.steps, '--steps', 1),
+      absStepsize: flags.stepSize === undefined ? undefined : parseNumber(flags.stepSize, '--step-size'),
+      randomStart: flags.randomStart,
+      repeats: flags.repeats === undefined ? undefined : parseInteger(flags.repeats, '--repeats', 1),
+      maxQueries:
+        flags.maxQueries === undefined ? undefined : parseInteger(flags.maxQueries, '--max-queries', 1),
+      seed: parseSeed(flags.seed),
+    },
+    ATTACK_FLAGS,
+  );
 }
 
-function defaultOutDir(): string {
+/**
+ * The folder of the PNGs, opened before any work (a bad --out is one line, exit 2) and locked for this
+ * run: --out, or a new folder under advx-out/ named after the time (made exclusively: two runs started
+ * in the same second get different folders).
+ */
+function openAttackOutput(out: string | undefined): OutputPlace {
+  if (out !== undefined) return openOutputFolder(out);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  let dir = join('advx-out', stamp);
-  for (let i = 2; existsSync(dir); i++) dir = join('advx-out', `${stamp}-${i}`);
-  return dir;
+  return openFreshOutputFolder('advx-out', stamp);
 }
 
-function epsTag(eps: number): string {
-  return eps
+/** Refuses (exit 2) when one of `paths` exists, unless --force. */
+function refuseExisting(paths: string[], force: boolean | undefined): void {
+  if (force) return;
+  const existing = paths.find((p) => existsSync(p));
+  if (existing !== undefined)
+    throw new UsageError(`${existing} exists; refusing to overwrite it (use --force or another --out)`);
+}
+
+/** The --eps of fixed-epsilon attacks when none is given. */
+export const DEFAULT_EPS = '8/255';
+
+/** The file-name tag of a budget: `eps0p03137`, or `minimal` for the smallest adversarial. */
+function budgetTag(eps: number | null): string {
+  if (eps === null) return 'minimal';
+  const digits = eps
     .toPrecision(4)
     .replace(/\.?0+$/, '')
     .replace('.', 'p');
+  return `eps${digits}`;
 }
 
-function outputPaths(files: string[], attack: string, epsilons: number[], outDir: string) {
+function outputPaths(files: string[], attack: string, epsilons: (number | null)[], outDir: string) {
   return files.map((file, n) =>
     epsilons.map((eps) => {
-      const stem = `${n}-${basename(file, extname(file))}-${attack}-eps${epsTag(eps)}`;
+      const stem = `${n}-${basename(file, extname(file))}-${attack}-${budgetTag(eps)}`;
       return {
         adversarial: join(outDir, `${stem}-adversarial.png`),
         perturbation: join(outDir, `${stem}-perturbation.png`),
@@ -113,47 +155,85 @@ export async function attackAction(
   files: string[],
   flags: AttackFlags,
   out: (s: string) => void = (s) => process.stdout.write(s),
-) {
+): Promise<AttackReport> {
   await initEngine();
   const attack = await asUsage(() => buildAttack(flags));
+  const output = await asUsage(() => openAttackOutput(flags.out));
+  try {
+    return await attackInto(output.shown, files, flags, attack, out);
+  } finally {
+    output.release();
+  }
+}
+
+async function attackInto(
+  outDir: string,
+  files: string[],
+  flags: AttackFlags,
+  attack: Attack,
+  out: (s: string) => void,
+): Promise<AttackReport> {
   const model: Model = await loadModelFromFlags(flags);
-  const epsilons = await asUsage(() => parseEpsilons(flags.eps, model.bounds));
+  const epsilons = await asUsage(() =>
+    flags.eps === undefined && isMinimizationAttack(attack)
+      ? null
+      : parseEpsilons(
+          flags.eps ?? DEFAULT_EPS,
+          model.bounds,
+          '--eps',
+          attack.norm,
+          model.inputShape.reduce((a, b) => a * b, 1),
+        ),
+  );
   const k = await asUsage(() => parseInteger(flags.top, '--top', 1));
-  const x = await asUsage(() => loadImagesFor(files, model));
-  const clean = predictLabels(model, x);
+  const x = await loadImagesFromFlags(files, model, flags);
+  try {
+    return await attackImages({ outDir, files, flags, attack, model, x, epsilons, k }, out);
+  } finally {
+    x.dispose(); // also on the error paths (dispose twice is a no-op)
+  }
+}
+
+/** What the attack of the loaded images needs. */
+interface AttackInputs {
+  outDir: string;
+  files: string[];
+  flags: AttackFlags;
+  attack: Attack;
+  model: Model;
+  x: Tensor4D;
+  epsilons: number[] | null;
+  k: number;
+}
+
+async function attackImages(inputs: AttackInputs, out: (s: string) => void): Promise<AttackReport> {
+  const { outDir, files, flags, attack, model, x, epsilons, k } = inputs;
+  const clean = await predictLabels(model, x);
   const labels = await asUsage(() =>
     flags.label === undefined ? clean : files.map(() => classIndex(model.labels, flags.label as string)),
   );
   const criterion = await asUsage(() => parseCriterion(flags.criterion, labels, model.labels));
-  const outDir = flags.out ?? defaultOutDir();
   if (flags.epsSearch !== undefined && flags.epsSearch !== false) {
     return epsSearchAction(files, flags, { attack, model, x, labels, criterion, k, outDir }, out);
   }
-  const paths = outputPaths(files, attack.name, epsilons, outDir);
-  if (!flags.force) {
-    const existing = paths
-      .flat()
-      .flatMap((p) => [p.adversarial, p.perturbation])
-      .find((p) => existsSync(p));
-    if (existing !== undefined)
-      throw new UsageError(`${existing} exists; refusing to overwrite it (use --force or another --out)`);
-  }
-  mkdirSync(outDir, { recursive: true });
+  const budgets = epsilons ?? [null];
+  const paths = outputPaths(files, attack.name, budgets, outDir);
+  refuseExisting(
+    paths.flat().flatMap((p) => [p.adversarial, p.perturbation]),
+    flags.force,
+  );
 
+  flushNotes(); // the options are checked: the work starts
   const bar = progressBar(`${attack.name}`);
-  const result = await attack
-    .run(model, x, criterion, {
-      epsilons,
-      onProgress: (p) =>
-        bar.update(
-          p.epsilonIndex * p.steps + p.step,
-          p.epsilonCount * p.steps,
-          `eps ${p.epsilonIndex + 1}/${p.epsilonCount}`,
-        ),
-    })
-    .finally(() => bar.stop());
+  const runs = await runAtBudgets(attack, model, x, criterion, epsilons, (p) =>
+    bar.update(
+      p.epsilonIndex * p.steps + p.step,
+      p.epsilonCount * p.steps,
+      `eps ${p.epsilonIndex + 1}/${p.epsilonCount}`,
+    ),
+  ).finally(() => bar.stop());
 
-  const cleanTop = topPredictions(model, x, k);
+  const cleanTop = await topPredictions(model, x, k);
   const report: AttackReport = {
     model: model.name,
     attack: { name: attack.name, ...attack.describe() },
@@ -165,34 +245,30 @@ export async function attackAction(
       runs: [],
     })),
   };
-  for (let e = 0; e < epsilons.length; e++) {
-    const adversarial = result.clipped[e];
-    const top = topPredictions(model, adversarial, k);
-    const linf = distance('linf', x, adversarial);
-    const l2 = distance('l2', x, adversarial);
-    const linfs = Array.from(linf.dataSync());
-    const l2s = Array.from(l2.dataSync());
-    tf.dispose([linf, l2]);
+  for (const [e, run] of runs.entries()) {
+    const top = await topPredictions(model, run.adversarial, k);
     for (let n = 0; n < files.length; n++) {
-      const adv = rowOf(adversarial, n);
+      const adv = rowOf(run.adversarial, n);
       const delta = tf.tidy(() => tf.sub(adv, rowOf(x, n)) as Tensor3D);
-      writePngFile(paths[n][e].adversarial, await tensorToPng(adv, model.bounds), { overwrite: true });
+      // Without --force, exclusive creation: a file that appeared meanwhile is an error, never overwritten.
+      writePngFile(paths[n][e].adversarial, await tensorToPng(adv, model.bounds), { overwrite: flags.force });
       const magnified = await perturbationToPng(delta, model.bounds);
-      writePngFile(paths[n][e].perturbation, magnified.png, { overwrite: true });
+      writePngFile(paths[n][e].perturbation, magnified.png, { overwrite: flags.force });
       tf.dispose([adv, delta]);
       report.images[n].runs.push({
-        eps: epsilons[e],
-        success: result.success[e][n],
+        eps: run.eps,
+        success: run.success[n],
         top: top[n],
-        linf: linfs[n],
-        l2: l2s[n],
+        linf: run.linf[n],
+        l2: run.l2[n],
         adversarial: paths[n][e].adversarial,
         perturbation: paths[n][e].perturbation,
         magnification: magnified.magnification,
+        ...(run.queries === undefined ? {} : { queries: run.queries[n] }),
       });
     }
   }
-  tf.dispose([x, ...result.raw, ...result.clipped]);
+  tf.dispose([x, ...runs.map((run) => run.adversarial)]);
 
   if (flags.json) out(JSON.stringify(report, null, 2) + '\n');
   else out(renderReport(report));
@@ -238,12 +314,11 @@ async function epsSearchAction(
       perturbation: join(outDir, `${stem}-perturbation.png`),
     };
   });
-  if (!flags.force) {
-    const existing = paths.flatMap((p) => [p.adversarial, p.perturbation]).find((p) => existsSync(p));
-    if (existing !== undefined)
-      throw new UsageError(`${existing} exists; refusing to overwrite it (use --force or another --out)`);
-  }
-  mkdirSync(outDir, { recursive: true });
+  refuseExisting(
+    paths.flatMap((p) => [p.adversarial, p.perturbation]),
+    flags.force,
+  );
+  flushNotes(); // the options are checked: the work starts
   const bar = progressBar(`${attack.name} eps search`);
   const result = await minimalEpsilonSearch(attack, model, x, criterion, {
     grid,
@@ -255,8 +330,8 @@ async function epsSearchAction(
         `image ${p.image + 1}/${p.images}, ${p.phase}, eps ${p.eps.toPrecision(3)}`,
       ),
   }).finally(() => bar.stop());
-  const cleanTop = topPredictions(model, x, k);
-  const advTop = topPredictions(model, result.adversarial, k);
+  const cleanTop = await topPredictions(model, x, k);
+  const advTop = await topPredictions(model, result.adversarial, k);
   const [linfs, l2s] = (['linf', 'l2'] as const).map((name) => {
     const d = distance(name, x, result.adversarial);
     const values = Array.from(d.dataSync());
@@ -273,9 +348,9 @@ async function epsSearchAction(
     const found = result.images[n];
     const adv = rowOf(result.adversarial, n);
     const delta = tf.tidy(() => tf.sub(adv, rowOf(x, n)) as Tensor3D);
-    writePngFile(paths[n].adversarial, await tensorToPng(adv, model.bounds), { overwrite: true });
+    writePngFile(paths[n].adversarial, await tensorToPng(adv, model.bounds), { overwrite: flags.force });
     const magnified = await perturbationToPng(delta, model.bounds);
-    writePngFile(paths[n].perturbation, magnified.png, { overwrite: true });
+    writePngFile(paths[n].perturbation, magnified.png, { overwrite: flags.force });
     tf.dispose([adv, delta]);
     report.images.push({
       file: files[n],
@@ -308,6 +383,36 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+const epsText = (eps: number | null): string => (eps === null ? 'none' : eps.toPrecision(4));
+
+/** The line of one run: at an eps, or (eps null) the smallest adversarial found. */
+function runLine(run: AttackRun): string {
+  const size = `(linf ${run.linf.toFixed(5)}, l2 ${run.l2.toFixed(4)})`;
+  if (run.eps === null) return `smallest adversarial: ${run.success ? 'SUCCESS' : 'none found'} ${size}`;
+  return `adversarial, eps ${epsText(run.eps)}: ${run.success ? 'SUCCESS' : 'failed'} ${size}`;
+}
+
+/** Per image, the smallest adversarial's size; and the medians over the images where one was found. */
+function minimalSummary(report: AttackReport): string[] {
+  const runs = report.images.map((image) => image.runs[0]);
+  const found = runs.filter((run) => run.success);
+  const rows = report.images.map((image, n) => [
+    basename(image.file),
+    runs[n].success ? 'yes' : 'no',
+    runs[n].success ? runs[n].l2.toFixed(4) : '-',
+    runs[n].success ? runs[n].linf.toFixed(5) : '-',
+  ]);
+  const medians =
+    found.length === 0
+      ? ''
+      : `, median l2 ${median(found.map((r) => r.l2)).toFixed(4)}, median linf ${median(found.map((r) => r.linf)).toFixed(5)}`;
+  return [
+    '',
+    table(['image', 'adversarial', 'l2', 'linf'], rows),
+    `smallest adversarial found for ${found.length}/${runs.length} images${medians}`,
+  ];
+}
+
 function renderReport(report: AttackReport): string {
   const lines: string[] = [
     `model ${report.model}, attack ${report.attack.name}, criterion: ${report.criterion}`,
@@ -323,52 +428,57 @@ function renderReport(report: AttackReport): string {
       if (run.search !== undefined) {
         lines.push(
           run.search.gridEps === null
-            ? `minimal eps: none up to ${run.eps.toPrecision(4)} (${run.search.runs} attack runs); the largest tried:`
-            : `minimal eps ${run.eps.toPrecision(4)} (grid eps ${run.search.gridEps.toPrecision(4)}; fails at ${run.search.failingEps.toPrecision(4)}; ${run.search.runs} attack runs)`,
+            ? `minimal eps: none up to ${epsText(run.eps)} (${run.search.runs} attack runs); the largest tried:`
+            : `minimal eps ${epsText(run.eps)} (grid eps ${run.search.gridEps.toPrecision(4)}; fails at ${run.search.failingEps.toPrecision(4)}; ${run.search.runs} attack runs)`,
         );
       }
       lines.push(
-        `adversarial, eps ${run.eps.toPrecision(4)}: ${run.success ? 'SUCCESS' : 'failed'} (linf ${run.linf.toFixed(5)}, l2 ${run.l2.toFixed(4)})`,
+        runLine(run),
         topTable(run.top),
         `  ${run.adversarial}`,
         `  ${run.perturbation} (magnified x${run.magnification.toFixed(0)})`,
       );
     }
   }
-  const rates = report.images[0]?.runs.map((run, e) => {
-    const wins = report.images.filter((im) => im.runs[e].success).length;
-    return [run.eps.toPrecision(4), `${wins}/${report.images.length}`];
-  });
-  const searched = report.images[0]?.runs[0]?.search !== undefined;
-  if (searched && report.images.length > 1) {
-    const found = report.images.filter((im) => im.runs[0].success).map((im) => im.runs[0].eps);
+  const first = report.images[0]?.runs[0];
+  if (first === undefined || report.images.length < 2) return lines.join('\n') + '\n';
+  if (first.search !== undefined) {
+    const found = report.images.filter((im) => im.runs[0].success).map((im) => im.runs[0].eps ?? 0);
     lines.push(
       '',
       `minimal eps found for ${found.length}/${report.images.length} images${found.length > 0 ? `, median ${median(found).toPrecision(4)}` : ''}`,
     );
-  }
-  if (!searched && rates !== undefined && report.images.length > 1)
+  } else if (first.eps === null) {
+    lines.push(...minimalSummary(report));
+  } else {
+    const rates = report.images[0].runs.map((run, e) => {
+      const wins = report.images.filter((im) => im.runs[e].success).length;
+      return [epsText(run.eps), `${wins}/${report.images.length}`];
+    });
     lines.push('', table(['eps', 'success'], rates));
+  }
   return lines.join('\n') + '\n';
 }
 
 export function registerAttackCommand(program: Command): void {
-  addModelOptions(
-    program
-      .command('attack')
-      .description('craft adversarial examples for image files and show predictions before/after')
-      .argument('<images...>', 'JPEG or PNG files'),
+  addResizeOption(
+    addModelOptions(
+      program
+        .command('attack')
+        .description('craft adversarial examples for image files and show predictions before/after')
+        .argument('<images...>', 'JPEG or PNG files'),
+    ),
   )
     .requiredOption('-a, --attack <NAME>', `attack: ${attackNames().join(', ')}`)
     .option(
       '-e, --eps <LIST>',
-      'comma list of epsilons in units of the bounds; fractions like 8/255 allowed',
-      '8/255',
+      `comma list of epsilons in units of the bounds; fractions like 8/255 allowed (default ${DEFAULT_EPS}; minimization attacks without --eps report the smallest adversarial found)`,
     )
     .option('--steps <N>', 'iterations (iterative attacks)')
     .option('--step-size <A>', 'absolute step size (iterative attacks)')
     .option('--random-start', 'start from a random point of the eps ball')
     .option('--repeats <N>', 'draws per input (noise attacks)')
+    .option('--max-queries <N>', 'model queries per image at most (score- and decision-based attacks)')
     .option('-c, --criterion <C>', CRITERION_HELP, 'misclassification')
     .option('-l, --label <CLASS>', 'true class (index or name) of every image; default: the clean prediction')
     .option('-s, --seed <S>', 'seed of every random choice', '0')
