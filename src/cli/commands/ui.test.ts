@@ -1,0 +1,238 @@
+/**
+ * `advx ui` end to end in headless Chromium: the page attacks a photo with tfjs IN THE PAGE (wasm
+ * backend: there is no GPU here) and agrees with the same attack run in this Node process on the tfjs
+ * engine (wasm too): same clean and adversarial top-1, and the downloaded adversarial PNG holds the same
+ * pixels. ADVX_UPDATE_DOCS=1 also saves the page after the MobileNet run as docs/ui-screenshot.png.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test, type TestContext } from 'node:test';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { createAttack } from '../../attacks/registry.js';
+import { loadImagesFor } from '../../data/images.js';
+import { packageRoot, sharedDataDir } from '../../data/locations.js';
+import { tf } from '../../engine/tf.js';
+import { loadModel } from '../../models/load.js';
+import { topPredictions, type Prediction } from '../../models/model.js';
+import type { UiServer } from '../../ui-server/serve-ui.js';
+import { uiAction } from './ui.js';
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const BOOT = join(packageRoot, 'examples', 'fashion-mnist', '0-ankle-boot.png');
+const TENT = join(sharedDataDir(), 'imagenet-sample-images', 'n03792972_mountain_tent.JPEG');
+
+const profile = mkdtempSync(join(tmpdir(), 'advx-ui-chromium-'));
+let server: UiServer;
+let stopServer: () => void = () => undefined;
+let served: Promise<void> = Promise.resolve();
+let context: BrowserContext;
+let page: Page;
+const problems: string[] = [];
+let printed = '';
+
+before(async () => {
+  server = await new Promise<UiServer>((resolve, reject) => {
+    served = uiAction(
+      { port: '0', host: '127.0.0.1' },
+      {
+        out: (s) => (printed += s),
+        err: () => undefined,
+        until: new Promise<void>((stop) => (stopServer = stop)),
+        onListening: resolve,
+      },
+    );
+    served.catch(reject);
+  });
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1000, height: 720 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  const origin = new URL(server.url).origin;
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
+  page.on('request', (r) => {
+    if (!r.url().startsWith(origin) && !r.url().startsWith('data:')) problems.push(`request: ${r.url()}`);
+  });
+  await page.goto(`${server.url}?backend=wasm`);
+  await page.waitForFunction(
+    () => /^(ready|error)/.test(document.querySelector('[data-testid="status"]')?.textContent ?? ''),
+    null,
+    { timeout: 60_000 },
+  );
+});
+
+after(async () => {
+  await context?.close();
+  stopServer();
+  await served;
+  rmSync(profile, { recursive: true, force: true });
+});
+
+interface PageRun {
+  clean: { name: string; p: number };
+  adversarial: { name: string; p: number };
+  png: Buffer;
+}
+
+/** `name p` as the page shows a prediction. */
+function parsePrediction(text: string | null): { name: string; p: number } {
+  const match = /^(.+) (\d\.\d{4})$/.exec(text ?? '');
+  assert.ok(match !== null, `a prediction 'name p', got '${text}'`);
+  return { name: match[1], p: Number(match[2]) };
+}
+
+async function attackInPage(file: string, model: string, eps: string): Promise<PageRun> {
+  await page.setInputFiles('[data-testid="image-input"]', file);
+  await page.selectOption('[data-testid="model-select"]', model);
+  await page.selectOption('[data-testid="attack-select"]', 'fgsm');
+  await page.fill('[data-testid="eps-input"]', eps);
+  await page.fill('[data-testid="seed-input"]', '0');
+  await page.click('[data-testid="run-button"]');
+  await page.waitForFunction(
+    () => /^(done|error)/.test(document.querySelector('[data-testid="status"]')?.textContent ?? ''),
+    null,
+    { timeout: 180_000 },
+  );
+  assert.equal(await page.textContent('[data-testid="status"]'), 'done');
+  const href = (await page.getAttribute('[data-testid="download-link"]', 'href')) ?? '';
+  assert.match(href, /^data:image\/png;base64,/);
+  return {
+    clean: parsePrediction(await page.textContent('[data-testid="clean-top1"]')),
+    adversarial: parsePrediction(await page.textContent('[data-testid="adv-top1"]')),
+    png: Buffer.from(href.slice(href.indexOf(',') + 1), 'base64'),
+  };
+}
+
+interface NodeRun {
+  clean: Prediction;
+  adversarial: Prediction;
+  /** The clipped adversarial as 8-bit RGB, as the page's PNG stores it. */
+  rgb: Uint8Array;
+  shape: readonly number[];
+}
+
+/** The same attack in this process: tfjs engine, the page's defaults (label = clean top-1, seed 0). */
+async function attackInNode(file: string, name: string, eps: number): Promise<NodeRun> {
+  const model = await loadModel(name, { engine: 'tfjs' });
+  const x = await loadImagesFor([file], model);
+  try {
+    const [clean] = await topPredictions(model, x, 1);
+    const result = await createAttack('fgsm', { seed: 0 }).run(model, x, [clean[0].index], { epsilons: eps });
+    const [adversarial] = await topPredictions(model, result.clipped, 1);
+    const rgb = tf.tidy(() => {
+      const bytes = tf.round(tf.mul(tf.clipByValue(result.clipped, 0, 1), 255));
+      return bytes.shape[3] === 1 ? tf.tile(bytes, [1, 1, 1, 3]) : bytes;
+    });
+    const out = {
+      clean: clean[0],
+      adversarial: adversarial[0],
+      rgb: Uint8Array.from(rgb.dataSync()),
+      shape: x.shape,
+    };
+    tf.dispose([rgb, result.raw, result.clipped]);
+    return out;
+  } finally {
+    x.dispose();
+    model.dispose();
+  }
+}
+
+/** Fraction of RGB values of the page's PNG within one level of Node's adversarial. */
+function agreement(png: Buffer, node: NodeRun): number {
+  const image = PNG.sync.read(png);
+  const [, h, w] = node.shape;
+  assert.deepEqual([image.height, image.width], [h, w], 'the PNG is the adversarial at the input size');
+  let close = 0;
+  for (let p = 0; p < h * w; p++)
+    for (let c = 0; c < 3; c++) if (Math.abs(image.data[p * 4 + c] - node.rgb[p * 3 + c]) <= 1) close++;
+  return close / (h * w * 3);
+}
+
+function assertAgree(t: TestContext, inPage: PageRun, inNode: NodeRun, what: string): void {
+  const fraction = agreement(inPage.png, inNode);
+  const show = (p: { name: string; p: number }) => `${p.name} ${p.p.toFixed(4)}`;
+  t.diagnostic(
+    `${what}: page ${show(inPage.clean)} -> ${show(inPage.adversarial)}; node ${show(inNode.clean)} -> ${show(inNode.adversarial)}; ${(fraction * 100).toFixed(3)}% of the adversarial's values within one level`,
+  );
+  assert.equal(inPage.clean.name, inNode.clean.name, `${what}: clean top-1`);
+  assert.ok(
+    Math.abs(inPage.clean.p - inNode.clean.p) < 2e-3,
+    `${what}: clean p ${inPage.clean.p} vs ${inNode.clean.p}`,
+  );
+  assert.equal(inPage.adversarial.name, inNode.adversarial.name, `${what}: adversarial top-1`);
+  assert.ok(
+    Math.abs(inPage.adversarial.p - inNode.adversarial.p) < 2e-3,
+    `${what}: adversarial p ${inPage.adversarial.p} vs ${inNode.adversarial.p}`,
+  );
+  assert.ok(fraction > 0.999, `${what}: ${(fraction * 100).toFixed(2)}% of the adversarial's values agree`);
+}
+
+test('advx ui prints its URL and the page runs tfjs on the wasm backend', async () => {
+  assert.match(printed, /^advx ui: the page is at http:\/\/127\.0\.0\.1:\d+\/ \(models: fashion-mnist-cnn, /);
+  assert.equal(await page.textContent('[data-testid="engine"]'), 'tfjs wasm backend, in this page');
+  const values = (selector: string) =>
+    page.$$eval(`[data-testid="${selector}"] option`, (options) =>
+      options.map((o) => (o as HTMLOptionElement).value),
+    );
+  assert.ok((await values('model-select')).includes('mobilenet-v1-0.75'));
+  assert.ok((await values('attack-select')).includes('fgsm'));
+});
+
+test('FGSM eps 0.1 on a Fashion-MNIST example with the embedded CNN: the page agrees with Node', async (t) => {
+  const inPage = await attackInPage(BOOT, 'fashion-mnist-cnn', '0.1');
+  const inNode = await attackInNode(BOOT, 'fashion-mnist-cnn', 0.1);
+  assertAgree(t, inPage, inNode, 'fashion-mnist-cnn');
+  assert.notEqual(
+    inNode.adversarial.name,
+    inNode.clean.name,
+    'the attack succeeds (a meaningful comparison)',
+  );
+  assert.deepEqual(problems, []);
+});
+
+test('FGSM eps 2/255 on the tent photo with MobileNet: the page agrees with Node', async (t) => {
+  const inPage = await attackInPage(TENT, 'mobilenet-v1-0.75', '2/255');
+  const inNode = await attackInNode(TENT, 'mobilenet-v1-0.75', 2 / 255);
+  assertAgree(t, inPage, inNode, 'mobilenet-v1-0.75');
+  assert.equal(inNode.clean.name, 'mountain_tent');
+  assert.deepEqual(problems, []);
+  if (process.env.ADVX_UPDATE_DOCS === '1')
+    await page.screenshot({ path: join(packageRoot, 'docs', 'ui-screenshot.png'), fullPage: true });
+});
+
+test('a file that is not an image is a one-line error in the status line', async () => {
+  await page.setInputFiles('[data-testid="image-input"]', {
+    name: 'notes.txt',
+    mimeType: 'text/plain',
+    buffer: Buffer.from('not an image'),
+  });
+  await page.selectOption('[data-testid="model-select"]', 'fashion-mnist-cnn');
+  await page.click('[data-testid="run-button"]');
+  await page.waitForFunction(
+    () => /^error/.test(document.querySelector('[data-testid="status"]')?.textContent ?? ''),
+    null,
+    { timeout: 30_000 },
+  );
+  assert.match(
+    (await page.textContent('[data-testid="status"]')) ?? '',
+    /^error: notes\.txt: cannot decode this image \([^\n]+\)$/,
+  );
+});
