@@ -3,21 +3,26 @@
  * into the model's bounds. `load(files, model)` is the `images.load` of the public API.
  */
 import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { initEngine } from '../engine/backend.js';
 import { tf, type Tensor4D } from '../engine/tf.js';
 import type { Bounds, Model } from '../models/model.js';
-import { decodeImage, type DecodedImage } from './image-decode.js';
+import { checkImageFile, decodeImage, type DecodedImage } from './image-decode.js';
+import { resolveImageLimits, type ImageLimits } from './image-limits.js';
 import { resizeCoverAndCenterCrop, resizeRgb } from './image-resize.js';
+import { resizeNearest } from './image-resize-nearest.js';
 
 /**
  * How an image of another shape is fitted to the target: `crop` keeps the aspect ratio (scale so the
  * image covers the target enlarged by 256/224, then take the centre, the ImageNet recipe); `stretch`
- * resizes to exactly the target size.
+ * resizes to exactly the target size (antialiased); `keras` resizes to exactly the target size with PIL's
+ * NEAREST, as Keras' `image.load_img(path, target_size=...)` does (the book's pipeline).
  */
-export type Fit = 'crop' | 'stretch';
+export type Fit = 'crop' | 'stretch' | 'keras';
 
-export interface ImageTarget {
+export const FITS: readonly Fit[] = ['crop', 'stretch', 'keras'];
+
+/** The size and bounds images are fitted to, and the limits on what is decoded (image-limits.ts). */
+export interface ImageTarget extends ImageLimits {
   height: number;
   width: number;
   channels: 1 | 3;
@@ -33,7 +38,8 @@ export function defaultFit(height: number, width: number): Fit {
 
 export function checkBounds(bounds: Bounds, where: string): void {
   const [lo, hi] = bounds;
-  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi)) {
+  // hi - lo must be finite too: pixels are lo + v * (hi - lo) / 255.
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi && Number.isFinite(hi - lo))) {
     throw new Error(`${where}: bounds must be two finite numbers lo < hi, got [${bounds.join(', ')}]`);
   }
 }
@@ -47,8 +53,11 @@ function checkTarget(target: ImageTarget): void {
     throw new Error(`loadImages: target channels must be 1 or 3, got ${String(channels)}`);
   }
   checkBounds(target.bounds, 'loadImages');
-  if (fit !== undefined && fit !== 'crop' && fit !== 'stretch') {
-    throw new Error(`loadImages: fit must be 'crop' or 'stretch', got '${String(fit)}'`);
+  resolveImageLimits(target);
+  if (fit !== undefined && !FITS.includes(fit)) {
+    throw new Error(
+      `loadImages: fit must be ${FITS.map((f) => `'${f}'`).join(' or ')}, got '${String(fit)}'`,
+    );
   }
 }
 
@@ -65,6 +74,7 @@ export function fitImage(
   const { height, width } = target;
   if (img.width === width && img.height === height) return img;
   const fit = target.fit ?? defaultFit(height, width);
+  if (fit === 'keras') return resizeNearest(img, width, height);
   return fit === 'crop' ? resizeCoverAndCenterCrop(img, width, height) : resizeRgb(img, width, height);
 }
 
@@ -93,7 +103,10 @@ export function imageToPixels(
   return out;
 }
 
-/** Reads, decodes and fits image files into one `[N,H,W,C]` batch with values in `target.bounds`. */
+/**
+ * Reads, decodes and fits image files into one `[N,H,W,C]` batch with values in `target.bounds`. Each
+ * file's header is checked against the target's limits (`maxPixels`, `maxDecodedBytes`) before decoding.
+ */
 export async function loadImages(files: string[], target: ImageTarget): Promise<Tensor4D> {
   if (files.length === 0) throw new Error('loadImages: no image files given');
   checkTarget(target);
@@ -102,21 +115,26 @@ export async function loadImages(files: string[], target: ImageTarget): Promise<
   const pixels = new Float32Array(files.length * size);
   for (let i = 0; i < files.length; i++) {
     const file = files[i];
-    if (!existsSync(file)) throw new Error(`${file}: no such file`);
+    checkImageFile(file, target);
     const bytes = await readFile(file).catch((error: Error) => {
       throw new Error(`${file}: cannot read (${error.message})`, { cause: error });
     });
-    imageToPixels(decodeImage(bytes, file), target, pixels, i * size);
+    imageToPixels(decodeImage(bytes, file, target), target, pixels, i * size);
   }
   await initEngine();
   return tf.tensor4d(pixels, [files.length, height, width, channels]);
+}
+
+export interface LoadImagesOptions extends ImageLimits {
+  /** How images of another shape are fitted (default: `defaultFit` of the model's input size). */
+  fit?: Fit;
 }
 
 /** `loadImages` with the target taken from a model: its input shape and bounds. */
 export function loadImagesFor(
   files: string[],
   model: Pick<Model, 'inputShape' | 'bounds'>,
-  fit?: Fit,
+  { fit, maxPixels, maxDecodedBytes }: LoadImagesOptions = {},
 ): Promise<Tensor4D> {
   const [height, width, channels] = model.inputShape;
   if (channels !== 1 && channels !== 3) {
@@ -124,7 +142,15 @@ export function loadImagesFor(
       new Error(`loadImages: models with ${channels} input channels are not supported (1 or 3)`),
     );
   }
-  return loadImages(files, { height, width, channels, bounds: model.bounds, fit });
+  return loadImages(files, {
+    height,
+    width,
+    channels,
+    bounds: model.bounds,
+    fit,
+    maxPixels,
+    maxDecodedBytes,
+  });
 }
 
 /** `images.load(files, model)`: the name the public API uses. */

@@ -6,7 +6,10 @@ export * from './cifar.js';
 export * from './image-decode.js';
 export * from './image-resize.js';
 export * from './png.js';
+export * from './image-resize-nearest.js';
 export {
+  FITS,
+  type LoadImagesOptions,
   checkBounds,
   defaultFit,
   fitImage,

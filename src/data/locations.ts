@@ -4,8 +4,11 @@
  * - `ADVX_HOME`: a folder with `models/` and `data/` (the layout of the project's `shared/` folder).
  *   Default: the `shared/` folder beside the package's folder, when there is one.
  * - `ADVX_FASHION_MNIST`: the Fashion-MNIST IDX files. Default: Debian's `dataset-fashion-mnist` path.
+ * - `ADVX_CACHE`: where advx keeps what it downloads or derives (model downloads, fetched zoo models,
+ *   ONNX exports). Default: `~/.cache/advx`.
  */
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,6 +32,13 @@ export function sharedDataDir(): string {
 /** Models that ship inside the package (the embedded default). */
 export function embeddedModelsDir(): string {
   return join(packageRoot, 'models');
+}
+
+export function defaultCacheDir(): string {
+  const fromEnv = process.env.ADVX_CACHE;
+  return fromEnv !== undefined && fromEnv.trim() !== ''
+    ? resolve(fromEnv)
+    : join(homedir(), '.cache', 'advx');
 }
 
 export function fashionMnistDir(): string {

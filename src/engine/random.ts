@@ -3,14 +3,43 @@
  * `Rng` is a small splittable generator (mulberry32) that also hands out seeds for tfjs' own seeded
  * random ops (which run in JS, so they are identical on every backend).
  */
+import { AdvxError, describeValue } from '../errors.js';
 import { tf, type Tensor } from './tf.js';
+
+/** The largest seed: seeds are integers in [0, 2^32), the generator's whole state. */
+export const MAX_SEED = 0xffffffff;
+
+/** True for a seed: an integer in [0, 2^32). Larger ones would alias smaller ones, so none is accepted. */
+export function isSeed(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_SEED;
+}
+
+/** What a seed must be, for messages: `must be an integer in [0, 4294967295]`. */
+export const SEED_RANGE = `must be an integer in [0, ${MAX_SEED}]`;
+
+/**
+ * Returns `seed`, or throws an AdvxError (`bad-option`) naming `what` (e.g. `seed`, `fgsm: seed`) when it
+ * is not an integer in [0, 2^32). The one check of seeds: Rng, attacks, experiments and the CLI use it.
+ */
+export function checkSeed(seed: unknown, what = 'seed'): number {
+  if (!isSeed(seed))
+    throw new AdvxError('bad-option', `${what} ${SEED_RANGE} (got ${describeValue(seed)})`, { option: what });
+  return seed;
+}
+
+/**
+ * Seed 0 has always started from this state (kept, so seeded results stay as they were); this seed starts
+ * from state 0 instead, so that no two seeds share a stream.
+ */
+const SEED_ZERO_STATE = 0x9e3779b9;
 
 export class Rng {
   private state: number;
 
+  /** `seed`: an integer in [0, 2^32) (checkSeed); distinct seeds give distinct streams. */
   constructor(seed: number) {
-    if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number (got ${seed})`);
-    this.state = Math.floor(seed) >>> 0 || 0x9e3779b9;
+    checkSeed(seed);
+    this.state = seed === 0 ? SEED_ZERO_STATE : seed === SEED_ZERO_STATE ? 0 : seed;
   }
 
   /** Uniform in [0, 1). */

@@ -95,7 +95,7 @@ test('a graph model loads, predicts the hand-computed logits and is attackable',
   assert.equal(model.numClasses, 3);
   const pixels = Array.from({ length: 32 }, (_, i) => ((i * 13) % 17) / 17);
   const x = tf.tensor4d(pixels, [2, 4, 4, 1]);
-  const logits = model.logits(x).arraySync() as number[][];
+  const logits = (await model.logits(x)).arraySync() as number[][];
   for (let n = 0; n < 2; n++) {
     for (let k = 0; k < 3; k++) {
       const expected = b[k] + W.reduce((s, row, i) => s + row[k] * pixels[n * 16 + i], 0);

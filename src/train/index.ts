@@ -39,4 +39,14 @@ export {
   generatorShape,
   DEFAULT_LATENT_DIM,
 } from './gan-architecture.js';
-export { saveCheckpoint, loadCheckpoint, hasCheckpoint } from './checkpoint.js';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  hasCheckpoint,
+  checkpointEpoch,
+  removeCheckpoint,
+  type Checkpoint,
+  type CheckpointState,
+} from './checkpoint.js';
+export { resumeTraining, ResumeMismatchError, type ResumeTarget } from './resume.js';
+export { openTrainingFolder, TrainingFolderError, type TrainingFolder } from './training-folder.js';

@@ -1,27 +1,22 @@
 /**
  * `advx train gan`: trains the DCGAN of train/gan-architecture.ts on Fashion-MNIST, writes sample grids
- * (PNG) while training, checkpoints every epoch (resumable with --resume) and saves the generator as a
- * tfjs layers model (what `defenses.ganProjection` and `advx experiment robustness --generator` load).
+ * (PNG) while training, checkpoints every epoch (atomically; --resume continues exactly: same weights,
+ * Adam states, data order and latent codes as an uninterrupted run) and saves the generator as a tfjs
+ * layers model (what `defenses.ganProjection` and `advx experiment robustness --generator` load).
  */
-import { existsSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { initEngine } from '../../engine/backend.js';
 import { tf } from '../../engine/tf.js';
 import { loadFashionMnist, type ImageDataset } from '../../data/datasets.js';
 import { writePngFile } from '../../data/png.js';
-import { modelExistsIn, saveLayersModel } from '../../models/save-model.js';
-import {
-  copyWeights,
-  hasCheckpoint,
-  loadCheckpoint,
-  restoreOptimizer,
-  saveCheckpoint,
-} from '../../train/checkpoint.js';
+import { saveLayersModel } from '../../models/save-model.js';
+import { saveCheckpoint } from '../../train/checkpoint.js';
+import { resumeTraining } from '../../train/resume.js';
+import { openTrainingFolder, type TrainingFolder } from '../../train/training-folder.js';
 import { dcganDiscriminator, dcganGenerator, DEFAULT_LATENT_DIM } from '../../train/gan-architecture.js';
 import { latentCodes, sampleGridPng, trainGan, type GanEpochSummary } from '../../train/gan.js';
 import { asUsage, UsageError } from '../errors.js';
-import { assertSameRun } from './resume-check.js';
 import { parseInteger, parseNumber } from '../options.js';
 import { progressBar } from '../progress.js';
 
@@ -63,7 +58,7 @@ export interface TrainGanReport {
   command: string;
 }
 
-/** Checks the flags; throws a UsageError naming the bad option. */
+/** Checks the flags; throws a UsageError naming the bad option. The --out folder is checked by trainGanAction. */
 export function parseTrainGanFlags(flags: TrainGanFlags): TrainGanSettings {
   const learningRate = parseNumber(flags.learningRate ?? '0.0002', '--learning-rate');
   if (!(learningRate > 0)) throw new UsageError(`--learning-rate: must be > 0 (got ${flags.learningRate})`);
@@ -72,17 +67,6 @@ export function parseTrainGanFlags(flags: TrainGanFlags): TrainGanSettings {
   const out = flags.out;
   const resume = flags.resume === true;
   const force = flags.force === true;
-  let exists: boolean;
-  try {
-    exists = modelExistsIn(resolve(out));
-  } catch (error) {
-    throw new UsageError(`--out: ${(error as Error).message}`);
-  }
-  if (exists && !force && !resume)
-    throw new UsageError(`--out: ${resolve(out)} already holds a model; pass --force to replace it`);
-  if (resume && !hasCheckpoint(join(resolve(out), 'checkpoint'))) {
-    throw new UsageError(`--resume: no checkpoint in ${join(resolve(out), 'checkpoint')} to resume from`);
-  }
   return {
     epochs: parseInteger(flags.epochs ?? '5', '--epochs', 1),
     batchSize: parseInteger(flags.batchSize ?? '64', '--batch-size', 2),
@@ -131,18 +115,43 @@ function runIdentity(s: TrainGanSettings): Record<string, unknown> {
 }
 
 const SAMPLE_COLS = 8;
+const SAMPLES_FOLDER = 'samples';
+const SAMPLES_GRID = 'samples.png';
 
-/** The action of `advx train gan`. Returns what it did; bad options throw UsageError (exit 2). */
+/**
+ * The action of `advx train gan`. Returns what it did; bad options and a bad --out throw UsageError
+ * (exit 2) before any work.
+ */
 export async function trainGanAction(
   flags: TrainGanFlags,
   out: (s: string) => void = (s) => process.stdout.write(s),
 ): Promise<TrainGanReport> {
   const settings = parseTrainGanFlags(flags);
+  const folder = await asUsage(() =>
+    openTrainingFolder({
+      out: settings.out,
+      resume: settings.resume,
+      force: settings.force,
+      files: [SAMPLES_GRID],
+      folders: { [SAMPLES_FOLDER]: 'gan-samples' },
+    }),
+  );
+  try {
+    return await trainGanInFolder(settings, folder, out);
+  } finally {
+    folder.release();
+  }
+}
+
+async function trainGanInFolder(
+  settings: TrainGanSettings,
+  folder: TrainingFolder,
+  out: (s: string) => void,
+): Promise<TrainGanReport> {
   const data: ImageDataset = await asUsage(() => loadFashionMnist('train', settings.limit));
   const backend = await initEngine();
-  const dir = resolve(settings.out);
-  const checkpointDir = join(dir, 'checkpoint');
-  const samplesDir = join(dir, 'samples');
+  const dir = folder.dir;
+  const checkpointDir = folder.checkpointDir;
   const command = trainGanCommandLine(settings);
   const generator = dcganGenerator(settings.latentDim, settings.seed);
   const discriminator = dcganDiscriminator(settings.seed);
@@ -154,28 +163,25 @@ export async function trainGanAction(
   let history: GanEpochSummary[] = [];
   const fixedCodes = latentCodes(SAMPLE_COLS * SAMPLE_COLS, settings.latentDim, settings.seed + 12345);
   const samples: string[] = [];
+  // The grids go into OUT/samples, advx's own folder (checked by openTrainingFolder), the final one to OUT.
   const writeSamples = (name: string) => {
-    const file = join(samplesDir, name);
+    const file = name === SAMPLES_GRID ? join(dir, name) : join(folder.subfolder(SAMPLES_FOLDER), name);
     writePngFile(file, sampleGridPng(generator, fixedCodes, SAMPLE_COLS), { overwrite: true });
     samples.push(file);
   };
   const bar = progressBar('gan');
   try {
     if (settings.resume) {
-      const checkpoint = await loadCheckpoint(checkpointDir);
-      assertSameRun(checkpoint, runIdentity(settings));
-      copyWeights(checkpoint.nets.generator, generator);
-      copyWeights(checkpoint.nets.discriminator, discriminator);
-      await restoreOptimizer(optimizers.generator, checkpoint.optimizers.generator);
-      await restoreOptimizer(optimizers.discriminator, checkpoint.optimizers.discriminator);
-      Object.values(checkpoint.nets).forEach((n) => n.dispose());
-      startEpoch = checkpoint.state.epoch;
-      if (startEpoch > settings.epochs) {
-        throw new UsageError(
-          `--epochs: the checkpoint has ${startEpoch} epochs already; ask for at least that many`,
-        );
-      }
-      history = checkpoint.state.history as GanEpochSummary[];
+      const state = await asUsage(() =>
+        resumeTraining(
+          checkpointDir,
+          runIdentity(settings),
+          { nets: { generator, discriminator }, optimizers },
+          settings.epochs,
+        ),
+      );
+      startEpoch = state.epoch;
+      history = state.history as GanEpochSummary[];
       out(`resuming from epoch ${startEpoch} (${checkpointDir})\n`);
     }
     out(
@@ -243,9 +249,8 @@ export async function trainGanAction(
         history,
       },
     });
-    writeSamples('../samples.png');
-    if (!settings.keepCheckpoint && existsSync(checkpointDir))
-      rmSync(checkpointDir, { recursive: true, force: true });
+    writeSamples(SAMPLES_GRID);
+    folder.finish(settings.keepCheckpoint);
     out(
       `saved the generator in ${saved.dir} (${(saved.weightBytes / 1e6).toFixed(2)} MB of weights, ${result.seconds.toFixed(0)} s this run)\n`,
     );

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -30,21 +30,12 @@ async function weightsOf(dir: string): Promise<Float32Array[]> {
   return values;
 }
 
-/**
- * Same weights up to float rounding: tfjs' Adam recomputes beta1^t and beta2^t as powers when its state
- * is restored, where the running optimizer multiplies them step by step (last-bit differences).
- */
+/** The very same weights, bit for bit (the checkpoint keeps Adam's running powers too: optimizer-state.ts). */
 function assertSameWeights(a: Float32Array[], b: Float32Array[], what: string): void {
   assert.equal(a.length, b.length);
   a.forEach((w, i) => {
-    assert.equal(w.length, b[i].length);
-    let scale = 1e-3;
-    let worst = 0;
-    for (let k = 0; k < w.length; k++) {
-      scale = Math.max(scale, Math.abs(b[i][k]));
-      worst = Math.max(worst, Math.abs(w[k] - b[i][k]));
-    }
-    assert.ok(worst <= 1e-5 * scale, `${what}: weight ${i} differs by ${worst} (scale ${scale})`);
+    const differing = w.findIndex((v, k) => !Object.is(v, b[i][k]));
+    assert.ok(w.length === b[i].length && differing === -1, `${what}: weight ${i} differs at ${differing}`);
   });
 }
 
@@ -77,11 +68,20 @@ test('adversarial training checkpoints every epoch; an interrupted run resumed w
   // "Interrupted" after epoch 1: a run of 1 epoch that keeps its checkpoint, then --resume to 2 epochs.
   const resumed = join(root, 'resumed');
   await trainAction({ ...common, epochs: '1', out: resumed, keepCheckpoint: true }, quiet);
-  assert.deepEqual(readdirSync(join(resumed, 'checkpoint')).sort(), [
-    'checkpoint.json',
+  const kept = join(resumed, 'checkpoint');
+  const current = (JSON.parse(readFileSync(join(kept, 'checkpoint.json'), 'utf8')) as { current: string })
+    .current;
+  assert.match(current, /^epoch-0001-/);
+  assert.deepEqual(
+    readdirSync(kept).sort(),
+    ['.advx-folder', 'checkpoint.json', current],
+    'one epoch folder',
+  );
+  assert.deepEqual(readdirSync(join(kept, current)).sort(), [
     'model',
     'optimizer-model.bin',
     'optimizer-model.json',
+    'state.json',
   ]);
   const resumeLines: string[] = [];
   const second = await trainAction({ ...common, epochs: '2', out: resumed, resume: true }, (s) =>
@@ -194,6 +194,7 @@ test('advx train gan: options after `gan` reach it; an interrupted GAN run resum
   assert.equal(full.history.length, 2);
   assert.match(lines.join(''), /epoch 2\/2: D loss [\d.]+, G loss [\d.]+/);
   assert.deepEqual(readdirSync(join(straight, 'samples')).sort(), [
+    '.advx-folder',
     'epoch-000.png',
     'epoch-001-batch-0001.png',
     'epoch-001.png',

@@ -5,9 +5,12 @@
  * Adversarial training: `--adversarial pgd|fgsm --eps E --steps N --step-size A` (Madry et al. PGD, or
  * fast FGSM with a random start), optionally `--clean-fraction F`, `--arch fashion-mnist-cnn-wide` and
  * `--init DIR` (start from a saved model's weights). Every run checkpoints each epoch in OUT/checkpoint
- * and `--resume` continues an interrupted run exactly; `advx train gan` trains the GAN (train-gan.ts).
+ * (replaced atomically: a kill at any moment loses no finished epoch) and `--resume` continues an
+ * interrupted run exactly: the same weights, optimizer state (Adam's moments and running powers), data
+ * order and adversarial-example seeds as a run that was never interrupted, so the final weights are
+ * bit-identical. `advx train gan` trains the GAN (train-gan.ts).
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { initEngine } from '../../engine/backend.js';
@@ -16,14 +19,10 @@ import { loadFashionMnist, type ImageDataset } from '../../data/datasets.js';
 import { fashionMnistCnn } from '../../train/architectures.js';
 import { fashionMnistCnnWide } from '../../train/wide-cnn.js';
 import { gatherImages, trainClassifier, type EpochSummary } from '../../train/train-classifier.js';
-import {
-  copyWeights,
-  hasCheckpoint,
-  loadCheckpoint,
-  restoreOptimizer,
-  saveCheckpoint,
-} from '../../train/checkpoint.js';
-import { modelExistsIn, saveLayersModel } from '../../models/save-model.js';
+import { copyWeights, saveCheckpoint } from '../../train/checkpoint.js';
+import { resumeTraining } from '../../train/resume.js';
+import { openTrainingFolder, type TrainingFolder } from '../../train/training-folder.js';
+import { saveLayersModel } from '../../models/save-model.js';
 import { loadNetwork } from '../../models/model-files.js';
 import {
   ADVERSARIAL_METHODS,
@@ -35,8 +34,7 @@ import {
 } from '../../defenses/adversarial-training.js';
 import { pgdRobustness } from '../../defenses/evaluation.js';
 import { trainVat } from '../../defenses/vat.js';
-import { assertSameRun } from './resume-check.js';
-import { UsageError } from '../errors.js';
+import { asUsage, UsageError } from '../errors.js';
 import { parseInteger, parseNumber } from '../options.js';
 import { progressBar, type Progress } from '../progress.js';
 import { registerTrainGanCommand } from './train-gan.js';
@@ -158,7 +156,7 @@ function parseAdversarial(flags: TrainFlags): ResolvedAdversarialTraining | unde
   });
 }
 
-/** Checks the flags; throws a UsageError naming the bad option. Refuses an --out holding a model without --force. */
+/** Checks the flags; throws a UsageError naming the bad option. The --out folder is checked by trainAction. */
 export function parseTrainFlags(flags: TrainFlags): TrainSettings {
   const dataset = flags.dataset ?? 'fashion-mnist';
   if (!(TRAIN_DATASETS as readonly string[]).includes(dataset)) {
@@ -172,19 +170,6 @@ export function parseTrainFlags(flags: TrainFlags): TrainSettings {
     throw new UsageError('--out DIR is required (the folder to save the model in)');
   const force = flags.force === true;
   const resume = flags.resume === true;
-  let exists: boolean;
-  try {
-    exists = modelExistsIn(resolve(flags.out));
-  } catch (error) {
-    throw new UsageError(`--out: ${(error as Error).message}`);
-  }
-  if (exists && !force && !resume)
-    throw new UsageError(`--out: ${resolve(flags.out)} already holds a model; pass --force to replace it`);
-  if (resume && !hasCheckpoint(join(resolve(flags.out), 'checkpoint'))) {
-    throw new UsageError(
-      `--resume: no checkpoint in ${join(resolve(flags.out), 'checkpoint')} to resume from`,
-    );
-  }
   const arch = flags.arch ?? 'fashion-mnist-cnn';
   if (!(arch in TRAIN_ARCHITECTURES)) {
     throw new UsageError(
@@ -318,19 +303,36 @@ async function robustEvaluation(model: tf.LayersModel, test: ImageDataset, count
 }
 
 /**
- * The action of `advx train` (callable without spawning a process): trains, prints one line per epoch
- * with the test accuracy, saves the model. Bad options and a missing data set throw a UsageError (exit 2).
+ * The action of `advx train` (callable without spawning a process): checks and locks --out, trains,
+ * prints one line per epoch (once its checkpoint is saved) with the test accuracy, saves the model.
+ * Bad options, a bad --out and a missing data set throw a UsageError (exit 2) before any work.
  */
 export async function trainAction(
   flags: TrainFlags,
   out: (s: string) => void = (s) => process.stdout.write(s),
 ): Promise<TrainReport> {
   const settings = parseTrainFlags(flags);
-  const data = loadData(settings);
-  if (settings.vat !== undefined) return vatTrainAction(settings, settings.vat, data, out);
+  const folder = await asUsage(() =>
+    openTrainingFolder({ out: settings.out, resume: settings.resume, force: settings.force }),
+  );
+  try {
+    const data = loadData(settings);
+    if (settings.vat !== undefined) return await vatTrainAction(settings, settings.vat, data, out, folder);
+    return await trainInFolder(settings, data, out, folder);
+  } finally {
+    folder.release();
+  }
+}
+
+async function trainInFolder(
+  settings: TrainSettings,
+  data: { train: ImageDataset; test: ImageDataset },
+  out: (s: string) => void,
+  folder: TrainingFolder,
+): Promise<TrainReport> {
   const backend = await initEngine();
   const command = trainCommandLine(settings);
-  const checkpointDir = join(resolve(settings.out), 'checkpoint');
+  const checkpointDir = folder.checkpointDir;
   const a = settings.adversarial;
   const recipe =
     a === undefined
@@ -351,18 +353,16 @@ export async function trainAction(
   try {
     if (settings.init !== undefined && !settings.resume) await initialWeights(model, settings.init);
     if (settings.resume) {
-      const checkpoint = await loadCheckpoint(checkpointDir);
-      assertSameRun(checkpoint, runIdentity(settings));
-      if (checkpoint.state.epoch > settings.epochs) {
-        throw new UsageError(
-          `--epochs: the checkpoint has ${checkpoint.state.epoch} epochs already; ask for at least that many`,
-        );
-      }
-      copyWeights(checkpoint.nets.model, model);
-      checkpoint.nets.model.dispose();
-      await restoreOptimizer(optimizer, checkpoint.optimizers.model);
-      startEpoch = checkpoint.state.epoch;
-      previous = checkpoint.state.history as EpochSummary[];
+      const state = await asUsage(() =>
+        resumeTraining(
+          checkpointDir,
+          runIdentity(settings),
+          { nets: { model }, optimizers: { model: optimizer } },
+          settings.epochs,
+        ),
+      );
+      startEpoch = state.epoch;
+      previous = state.history as EpochSummary[];
       out(`resuming after epoch ${startEpoch} from ${checkpointDir}\n`);
     }
     const result = await trainClassifier(model, data, {
@@ -383,16 +383,11 @@ export async function trainAction(
         }
       },
       onEpochEnd: async (e, state) => {
-        out(
-          `epoch ${e.epoch}/${settings.epochs}: loss ${e.loss.toFixed(4)}, train accuracy ${percent(e.trainAccuracy)}, ` +
-            `test accuracy ${percent(e.testAccuracy)} (${e.seconds.toFixed(1)} s)\n`,
-        );
+        let robustLine = '';
         if (settings.robustEval > 0) {
           const r = await robustEvaluation(model, data.test, settings.robustEval, settings.seed);
           lastRobust = { clean: r.clean, robust: r.robust, images: r.images };
-          out(
-            `  PGD-${r.steps} (step ${r.stepSize}, eps ${r.eps}, random start) on the first ${r.images} test images: clean ${percent(r.clean)}, robust ${percent(r.robust)}\n`,
-          );
+          robustLine = `  PGD-${r.steps} (step ${r.stepSize}, eps ${r.eps}, random start) on the first ${r.images} test images: clean ${percent(r.clean)}, robust ${percent(r.robust)}\n`;
         }
         await saveCheckpoint(
           checkpointDir,
@@ -400,9 +395,15 @@ export async function trainAction(
           { model: state.optimizer },
           { epoch: e.epoch, options: runIdentity(settings), history: state.history },
         );
+        // Printed once the checkpoint holds the epoch: an epoch reported is an epoch kept.
+        out(
+          `epoch ${e.epoch}/${settings.epochs}: loss ${e.loss.toFixed(4)}, train accuracy ${percent(e.trainAccuracy)}, ` +
+            `test accuracy ${percent(e.testAccuracy)} (${e.seconds.toFixed(1)} s)\n` +
+            robustLine,
+        );
       },
     });
-    const saved = await saveLayersModel(model, settings.out, {
+    const saved = await saveLayersModel(model, folder.dir, {
       overwrite: settings.force || settings.resume,
       metadata: {
         architecture: settings.arch,
@@ -424,7 +425,7 @@ export async function trainAction(
           : { robustAccuracy: { ...lastRobust, attack: 'PGD-20, step 0.0125, eps 0.1, random start' } }),
       },
     });
-    if (!settings.keepCheckpoint) rmSync(checkpointDir, { recursive: true, force: true });
+    folder.finish(settings.keepCheckpoint);
     out(
       `saved ${saved.dir} (test accuracy ${percent(result.testAccuracy)} on ${data.test.count} images, ` +
         `${(saved.weightBytes / 1e6).toFixed(2)} MB of weights, ${result.seconds.toFixed(0)} s)\n`,
@@ -456,6 +457,7 @@ async function vatTrainAction(
   vat: VatSettings,
   data: { train: ImageDataset; test: ImageDataset },
   out: (s: string) => void,
+  folder: TrainingFolder,
 ): Promise<TrainReport> {
   const backend = await initEngine();
   const command = trainCommandLine(settings);
@@ -496,7 +498,7 @@ async function vatTrainAction(
     );
     const seconds = (performance.now() - started) / 1000;
     const testAccuracy = history[history.length - 1].testAccuracy;
-    const saved = await saveLayersModel(model, settings.out, {
+    const saved = await saveLayersModel(model, folder.dir, {
       overwrite: settings.force,
       metadata: {
         architecture: settings.arch,
@@ -516,6 +518,7 @@ async function vatTrainAction(
         trainingCommand: command,
       },
     });
+    folder.finish(true);
     out(
       `saved ${saved.dir} (test accuracy ${percent(testAccuracy)} on ${data.test.count} images, ${seconds.toFixed(0)} s)\n`,
     );
