@@ -1,109 +1,130 @@
 /**
- * `npm run bench`: ms per PGD step (forward + input gradient) for the embedded CNN at batch 128 and
- * MobileNet at batch 1 and 8, beside PyTorch on the same CPU measured in the same run when Debian's
- * python3-torch is installed. Not a test: it prints a markdown table for the README.
+ * `npm run bench`: ms per PGD step (forward + input gradient) for the embedded CNN at batch 128, MobileNet
+ * at batch 1 and 8, and ResNet-50 at batch 1, 8 and 32, measured in ONE run, side by side: advx on ONNX
+ * Runtime with 1 thread and with all threads, advx on tfjs-wasm, and PyTorch (Debian python3-torch) with 1
+ * thread and all threads, each measurement in a process of its own (its peak RSS beside it). Prints a
+ * markdown table for the README with the machine's load average before and after: a ratio measured under
+ * load is not a result. Not a test.
+ *
+ *   npm run bench [-- ROW ...]     ROW: cnn_128 mobilenet_1 mobilenet_8 resnet50_1 resnet50_8 resnet50_32
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { os } from './os-info.js';
-import { initEngine } from '../engine/backend.js';
-import { tf } from '../engine/tf.js';
-import { lossGradient } from '../attacks/loss-gradient.js';
 import { packageRoot } from '../data/locations.js';
-import { loadModel } from '../models/load.js';
-import type { Model } from '../models/model.js';
 
 interface Row {
-  name: string;
   key: string;
+  name: string;
   model: string;
   batch: number;
   repeats: number;
+  /** tfjs-wasm cannot run it (say why instead of measuring). */
+  tfjsSkip?: string;
 }
 
 const ROWS: Row[] = [
-  { name: 'embedded CNN, batch 128', key: 'cnn_128', model: 'fashion-mnist-cnn', batch: 128, repeats: 20 },
+  { key: 'cnn_128', name: 'embedded CNN, batch 128', model: 'fashion-mnist-cnn', batch: 128, repeats: 20 },
   {
-    name: 'MobileNet v1 0.75, batch 1',
     key: 'mobilenet_1',
+    name: 'MobileNet v1 0.75, batch 1',
     model: 'mobilenet-v1-0.75',
     batch: 1,
-    repeats: 10,
+    repeats: 20,
   },
   {
-    name: 'MobileNet v1 0.75, batch 8',
     key: 'mobilenet_8',
+    name: 'MobileNet v1 0.75, batch 8',
     model: 'mobilenet-v1-0.75',
     batch: 8,
-    repeats: 5,
+    repeats: 8,
+  },
+  { key: 'resnet50_1', name: 'ResNet-50, batch 1', model: 'resnet50', batch: 1, repeats: 8 },
+  { key: 'resnet50_8', name: 'ResNet-50, batch 8', model: 'resnet50', batch: 8, repeats: 4 },
+  {
+    key: 'resnet50_32',
+    name: 'ResNet-50, batch 32',
+    model: 'resnet50',
+    batch: 32,
+    repeats: 2,
+    tfjsSkip: 'wasm 32-bit heap',
   },
 ];
 
-/** Median ms of one forward + input-gradient step. */
-function stepMs(model: Model, batch: number, repeats: number): number {
-  const x = tf.randomUniform([batch, ...model.inputShape], 0, 1, 'float32', 1) as tf.Tensor4D;
-  const goal = { labels: Array.from({ length: batch }, (_, i) => i % model.numClasses), targeted: false };
-  tf.dispose(lossGradient(model, x, goal));
-  const times: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    const start = performance.now();
-    const g = lossGradient(model, x, goal);
-    g.dataSync();
-    times.push(performance.now() - start);
-    g.dispose();
-  }
-  x.dispose();
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+interface Measurement {
+  ms: number;
+  peakRssMb: number;
 }
 
-function torchFigures(): { figures: Record<string, number> | null; note: string } {
-  const python = '/usr/bin/python3';
-  const probe = existsSync(python) ? spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }) : null;
-  if (probe === null || probe.status !== 0) {
-    return {
-      figures: null,
-      note: 'PyTorch column skipped: Debian python3-torch is not installed (apt-get install python3-torch)',
-    };
-  }
-  const r = spawnSync(python, [join(packageRoot, 'bench', 'torch_bench.py')], { encoding: 'utf8' });
+type Cell = Measurement | { error: string };
+
+const THREADS = availableParallelism();
+
+function advxStep(row: Row, engine: 'onnx' | 'tfjs', threads: number): Cell {
+  const script = join(packageRoot, 'dist', 'bench', 'step.js');
+  const args = [script, row.model, String(row.batch), engine, String(threads), String(row.repeats)];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0)
-    return { figures: null, note: `PyTorch run failed: ${r.stderr.trim().split('\n').pop()}` };
-  const figures = JSON.parse(r.stdout) as Record<string, number>;
-  return {
-    figures,
-    note: `PyTorch ${figures.torch} (Debian python3-torch), ${figures.threads} threads, parameters frozen`,
-  };
+    return { error: (r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`).slice(0, 80) };
+  return JSON.parse(r.stdout) as Measurement;
 }
 
-async function main(): Promise<void> {
-  const backend = await initEngine();
-  const models = new Map<string, Model>();
-  const ours: Record<string, number> = {};
-  for (const row of ROWS) {
-    if (!models.has(row.model)) models.set(row.model, await loadModel(row.model));
-    ours[row.key] = stepMs(models.get(row.model) as Model, row.batch, row.repeats);
-    process.stderr.write(`${row.name}: ${ours[row.key].toFixed(1)} ms\n`);
-  }
-  const torch = torchFigures();
+const PYTHON = '/usr/bin/python3';
+
+function torchStep(row: Row, threads: number): Cell {
+  if (!existsSync(PYTHON)) return { error: 'no /usr/bin/python3' };
+  const r = spawnSync(PYTHON, [join(packageRoot, 'bench', 'torch_bench.py'), String(threads), row.key], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0)
+    return { error: (r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`).slice(0, 80) };
+  const out = JSON.parse(r.stdout) as Record<string, unknown>;
+  return { ms: out[row.key] as number, peakRssMb: out.peak_rss_mb as number };
+}
+
+function torchVersion(): string {
+  const r = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : 'not installed';
+}
+
+const fmt = (c: Cell) => ('error' in c ? `n/a (${c.error})` : c.ms.toFixed(1));
+const mem = (c: Cell) => ('error' in c ? '' : ` (${Math.round(c.peakRssMb)} MB)`);
+const ratio = (a: Cell, b: Cell) => ('error' in a || 'error' in b ? 'n/a' : `${(a.ms / b.ms).toFixed(2)}x`);
+const load = () =>
+  loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ');
+
+function main(): void {
+  const wanted = process.argv.slice(2);
+  const rows = wanted.length === 0 ? ROWS : ROWS.filter((r) => wanted.includes(r.key));
+  const loadBefore = load();
   const lines = [
-    `advx ${backend} backend (tfjs 4.22), Node ${process.version}, ${os()}; median ms per PGD step (forward + input gradient)`,
-    '',
-    '| model | advx (ms/step) | PyTorch (ms/step) | advx / PyTorch |',
-    '|---|---:|---:|---:|',
+    '| PGD step, ms (peak RSS) | advx ONNX 1 thread | advx ONNX ' +
+      `${THREADS} threads | advx tfjs-wasm | PyTorch 1 thread | PyTorch ${THREADS} threads | ONNX/PyTorch 1 thread | ONNX/PyTorch ${THREADS} threads |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  for (const row of ROWS) {
-    const t = torch.figures?.[row.key];
-    lines.push(
-      `| ${row.name} | ${ours[row.key].toFixed(1)} | ${t === undefined ? 'n/a' : t.toFixed(1)} | ${t === undefined ? 'n/a' : (ours[row.key] / t).toFixed(2) + 'x'} |`,
-    );
+  for (const row of rows) {
+    const onnx1 = advxStep(row, 'onnx', 1);
+    const onnxN = advxStep(row, 'onnx', THREADS);
+    const wasm: Cell = row.tfjsSkip ? { error: row.tfjsSkip } : advxStep(row, 'tfjs', 1);
+    const torch1 = torchStep(row, 1);
+    const torchN = torchStep(row, THREADS);
+    const cells = [onnx1, onnxN, wasm, torch1, torchN].map((c) => fmt(c) + mem(c));
+    const line = `| ${row.name} | ${cells.join(' | ')} | ${ratio(onnx1, torch1)} | ${ratio(onnxN, torchN)} |`;
+    process.stderr.write(line + '\n');
+    lines.push(line);
   }
-  lines.push('', torch.note);
+  lines.push(
+    '',
+    `Median ms per step (forward + input gradient of the summed cross-entropy), each cell its own process; ` +
+      `${os()}, Node ${process.version}, onnxruntime-node 1.30, tfjs 4.22 (wasm), PyTorch ${torchVersion()} ` +
+      `(Debian python3-torch, parameters frozen, torchvision's ResNet-50 for PyTorch, the Keras one for advx). ` +
+      `Load average (1, 5, 15 min) before: ${loadBefore}; after: ${load()}.`,
+  );
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-main().catch((error) => {
-  process.stderr.write(`bench: ${(error as Error).message}\n`);
-  process.exitCode = 1;
-});
+main();

@@ -1,9 +1,19 @@
 /** End-to-end: the `advx` binary on real models and real photos, as a user runs it. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { PNG } from 'pngjs';
 import { packageRoot, sharedDataDir, sharedModelsDir } from '../data/locations.js';
@@ -76,6 +86,20 @@ test('advx predict and attack on the embedded default model, human output', () =
   assert.match(a.stdout, /adversarial, eps 0\.1000: SUCCESS/);
 });
 
+test("advx attack with a minimization attack and no --eps: each image's smallest adversarial, eps null", () => {
+  const out = join(work, 'minimal');
+  const r = advx('attack', EXAMPLE, '--attack', 'deepfool', '--out', out, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const run = JSON.parse(r.stdout).images[0].runs[0];
+  assert.equal(run.eps, null);
+  assert.equal(run.success, true);
+  assert.ok(run.l2 > 0 && run.linf > 0 && run.linf <= run.l2, `l2 ${run.l2}, linf ${run.linf}`);
+  assert.ok(existsSync(resolve(work, run.adversarial)) && existsSync(resolve(work, run.perturbation)));
+  const text = advx('attack', EXAMPLE, '--attack', 'l2-cw', '--steps', '30', '--out', join(work, 'cw'));
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /smallest adversarial: SUCCESS \(linf 0\.\d{5}, l2 \d\.\d{4}\)/);
+});
+
 test('a second run into the same --out refuses to overwrite, --force allows it', () => {
   const out = join(work, 'again');
   assert.equal(advx('attack', EXAMPLE, '--attack', 'fgsm', '--eps', '0.1', '--out', out).code, 0);
@@ -139,4 +163,109 @@ test('bad input: one-line message, exit code 2', () => {
     assert.doesNotMatch(r.stderr, /\bat .*\.js:\d+/, 'stack trace printed');
   }
   assert.ok(!existsSync(join(work, 'advx-out')) || true);
+});
+
+/** Every file under `dir` with the SHA-256 of its bytes. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    out[relative(dir, path)] = createHash('sha256').update(readFileSync(path)).digest('hex');
+  }
+  return out;
+}
+
+test('bad input (issue 11): every count, range and seed bounded, criteria checked; exit 2, one line, nothing touched', () => {
+  const user = join(work, 'user');
+  const out = join(user, 'out');
+  mkdirSync(out, { recursive: true });
+  const image = join(user, 'boot.png');
+  cpSync(EXAMPLE, image);
+  writeFileSync(join(out, 'notes.txt'), 'results I keep');
+  const attack = (...more: string[]) => ['attack', image, '--attack', 'fgsm', '--out', out, ...more];
+  const sweep = (...more: string[]) => ['experiment', 'noise-sweep', '--out', out, ...more];
+  const cases: [string[], RegExp][] = [
+    [
+      attack('--eps-search', '1e-9:1:1e-9'),
+      /^advx: --eps-search: 1e-9:1:1e-9 makes 1000000000 values; at most 10000/,
+    ],
+    [attack('--bisect', '100', '--eps-search'), /^advx: --bisect: must be at most 52 \(got 100\)/],
+    [attack('--seed', '-1'), /^advx: --seed: must be an integer in \[0, 4294967295\] \(got -1\)/],
+    [attack('--seed', '1.5'), /--seed: must be an integer in \[0, 4294967295\] \(got 1\.5\)/],
+    [attack('--seed', '4294967296'), /--seed: must be an integer in \[0, 4294967295\] \(got 4294967296\)/],
+    [
+      attack('--criterion', 'topk:100'),
+      /--criterion topk:K needs K < 10, the model's number of classes \(got 100\)/,
+    ],
+    [attack('--criterion', 'misclassification:xyz'), /--criterion misclassification takes no value/],
+    [attack('--max-queries', '1e9'), /--max-queries: must be at most 100000000/],
+    [
+      ['attack', image, '--attack', 'linf-pgd', '--steps', '1e9', '--out', out],
+      /--steps: must be at most 1000000/,
+    ],
+    [
+      ['attack', image, '--attack', 'l2-pgd', '--eps', '100', '--out', out],
+      /--eps: epsilon 100 is out of range \[0, 28\] for l2/,
+    ],
+    [sweep('--mu', '0:255:1e-9'), /^advx: --mu: 0:255:1e-9 makes 255000000001 values/],
+    [
+      sweep('--mu', '100', '--sigma', '10', '--samples', '1e9'),
+      /^advx: --samples: must be at most 1000000 \(got 1e9\)/,
+    ],
+    [
+      sweep('--mu', '0:255:1', '--sigma', '0:400:1', '--pairs', 'grid'),
+      /^advx: --pairs grid: 256 --mu x 401 --sigma values make 102656 points; at most 100000/,
+    ],
+    [sweep('--mu', '-50'), /^advx: --mu: values must be in \[0, 255\], pixel units \(got -50\)/],
+    [
+      ['experiment', 'noise-pgd', '--mu', '100', '--sigma', '10', '--samples', '2000', '--out', out],
+      /--samples: 1 \(mu, sigma\) points x 2000 samples = 2000 noise images; at most 1024/,
+    ],
+    [
+      ['experiment', 'robustness', '--seed', '5000000', '--out', out],
+      /^advx: --seed: must be an integer in \[0, 4294966\] \(got 5000000\)/,
+    ],
+    [
+      ['train', '--batch-size', '100000', '--out', join(out, 'model')],
+      /^advx: --batch-size: must be at most 1024 \(got 100000\)/,
+    ],
+  ];
+  const before = snapshot(user);
+  let handled = 0;
+  for (const [args, message] of cases) {
+    const r = advx(...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}, stderr ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+    assert.equal(r.stderr.trim().split('\n').length, 1, `more than one line: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /\bat .*\.js:\d+/, 'stack trace printed');
+    assert.deepEqual(snapshot(user), before, `${args.join(' ')} changed the user's files`);
+    handled++;
+  }
+  assert.equal(handled, cases.length);
+});
+
+test('options a run cannot use are noted on stderr, never ignored silently; the run goes on', () => {
+  const r = advx(
+    'attack',
+    EXAMPLE,
+    '--attack',
+    'fgsm',
+    '--eps',
+    '0.1',
+    '--steps',
+    '5',
+    '--bounds',
+    '0,255',
+    '--out',
+    join(work, 'noted'),
+    '--json',
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).attack.name, 'fgsm', 'stdout holds only the JSON');
+  const notes = r.stderr.split('\n').filter((line) => line.startsWith('advx: note: '));
+  assert.deepEqual(notes.sort(), [
+    'advx: note: --bounds is ignored: fashion-mnist-cnn is a zoo model with its own bounds',
+    'advx: note: --steps is ignored: fgsm does not take it',
+  ]);
 });

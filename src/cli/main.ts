@@ -15,6 +15,13 @@ import { registerTransferZooCommand } from './commands/experiment-transfer-zoo.j
 import { registerTransferCommand } from './commands/experiment-transfer.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerRobustnessCommand } from './commands/experiment-robustness.js';
+import { registerExportCommand } from './commands/export.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerModelsCommand } from './commands/models.js';
+import { registerEvaluateCommand } from './commands/evaluate.js';
+import { registerUiCommand } from './commands/ui.js';
+import { registerWorkerCommand } from './commands/worker.js';
+import { registerQueueCommand } from './commands/queue.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -34,6 +41,13 @@ export function buildProgram(): Command {
   registerTransferCommand(program);
   registerReportCommand(program);
   registerRobustnessCommand(program);
+  registerExportCommand(program);
+  registerServeCommand(program);
+  registerModelsCommand(program);
+  registerEvaluateCommand(program);
+  registerUiCommand(program);
+  registerWorkerCommand(program);
+  registerQueueCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
@@ -61,7 +75,7 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  main().then((code) => {
+  void main().then((code) => {
     process.exitCode = code;
   });
 }

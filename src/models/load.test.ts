@@ -47,11 +47,11 @@ test('a model folder loads, with bounds and preprocessing from the options', asy
   assert.deepEqual(model.inputShape, [28, 28, 1]);
   assert.equal(model.numClasses, 10);
   const { x, labels } = batch(200);
-  const predicted = predictLabels(model, x);
+  const predicted = await predictLabels(model, x);
   const correct = predicted.filter((p, i) => p === labels[i]).length;
   assert.ok(correct / 200 > 0.95, `mnist-dnn-2 accuracy ${correct / 200}`);
   const viaJson = await loadModel(join(source, 'model.json'));
-  assert.deepEqual(predictLabels(viaJson, x), predicted);
+  assert.deepEqual(await predictLabels(viaJson, x), predicted);
 });
 
 test('a model URL downloads once into the cache and gives the same predictions', async () => {
@@ -59,7 +59,7 @@ test('a model URL downloads once into the cache and gives the same predictions',
   const local = await loadModel(source);
   const remote = await loadModel(`${base}model.json`, { cacheDir });
   const { x } = batch(50);
-  assert.deepEqual(predictLabels(remote, x), predictLabels(local, x));
+  assert.deepEqual(await predictLabels(remote, x), await predictLabels(local, x));
   const count = requests;
   assert.equal(count, 2, 'model.json and weights.bin fetched once each');
   await loadModel(`${base}model.json`, { cacheDir });

@@ -34,6 +34,7 @@ test('advx attack --eps-search: the smallest grid eps with a confident misclassi
   const run = report.images[0].runs[0];
   assert.equal(run.success, true);
   assert.ok(run.search !== undefined && run.search.gridEps !== null);
+  assert.ok(run.eps !== null, 'an eps search reports the eps found');
   const gridEps = run.search.gridEps as number;
   const k = Math.round(gridEps * 255);
   assert.ok(Math.abs(gridEps - k / 255) < 1e-9, `grid eps ${gridEps} is on the grid`);

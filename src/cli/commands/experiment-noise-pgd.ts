@@ -13,9 +13,11 @@ import { writeTextFile } from '../../experiments/csv.js';
 import { noisePgd, type NoisePgdResult } from '../../experiments/noise-pgd.js';
 import { NOISE_PGD_CSV_FILE, noisePgdCsv, noisePgdPanelPng } from '../../experiments/noise-pgd-writers.js';
 import { classIndex } from '../../models/labels.js';
-import type { TfjsModel } from '../../models/tfjs-model.js';
-import { asUsage } from '../errors.js';
-import { parseEpsilons, parseInteger, parseNumber } from '../options.js';
+import type { Model } from '../../models/model.js';
+import { LIMITS } from '../../limits.js';
+import { asUsage, UsageError } from '../errors.js';
+import { parseEpsilons, parseInteger, parseNumber, parseSeed } from '../options.js';
+import { flushNotes } from '../notes.js';
 import { progressBar } from '../progress.js';
 import { table } from '../tables.js';
 import { getExperimentCommand } from './experiment.js';
@@ -26,6 +28,7 @@ import {
   fileSafe,
   loadModels,
   parsePoints,
+  parseSamples,
   percent,
   prepareOutDir,
   type PointFlags,
@@ -61,15 +64,23 @@ export function noisePgdPanelFile(model: string): string {
   return `noise-pgd-${fileSafe(model)}.png`;
 }
 
+/** The points, samples and seed, checked (bounds included) before any model is loaded: one batch holds every noise image. */
+function parseNoiseOptions(flags: NoisePgdFlags) {
+  const points = parsePoints(flags);
+  return {
+    points,
+    samples: parseSamples(flags.samples, points.length, LIMITS.batchSize),
+    seed: parseSeed(flags.seed),
+  };
+}
+
 /** Runs PGD on noise for one model as the command does (also used by `advx report`). */
-export async function runNoisePgd(model: TfjsModel, flags: NoisePgdFlags): Promise<NoisePgdResult> {
-  const points = await asUsage(() => parsePoints(flags));
-  const samples = await asUsage(() => parseInteger(flags.samples, '--samples', 1));
-  const seed = await asUsage(() => parseInteger(flags.seed, '--seed'));
+export async function runNoisePgd(model: Model, flags: NoisePgdFlags): Promise<NoisePgdResult> {
+  const { points, samples, seed } = parseNoiseOptions(flags);
   const eps = await asUsage(() => {
     const values = parseEpsilons(flags.eps, model.bounds);
     if (values.length !== 1 || values[0] <= 0)
-      throw new Error(`--eps: give one epsilon > 0 (got ${flags.eps})`);
+      throw new UsageError(`--eps: give one epsilon > 0 (got ${flags.eps})`, { option: '--eps' });
     return values[0];
   });
   const steps = await asUsage(() => parseInteger(flags.steps, '--steps', 1));
@@ -81,6 +92,7 @@ export async function runNoisePgd(model: TfjsModel, flags: NoisePgdFlags): Promi
     flags.target === undefined
       ? undefined
       : await asUsage(() => classIndex(model.labels, flags.target as string));
+  flushNotes(); // the options are checked: the work starts
   const bar = progressBar(`PGD on noise (${model.name})`);
   const modes = target === undefined ? 1 : 2;
   let mode = 0;
@@ -128,8 +140,8 @@ export async function noisePgdAction(
   out: (s: string) => void = (s) => process.stdout.write(s),
 ) {
   await initEngine();
-  await asUsage(() => parsePoints(flags));
-  const panelRows = await asUsage(() => parseInteger(flags.panelRows, '--panel-rows', 0));
+  parseNoiseOptions(flags);
+  const panelRows = parseInteger(flags.panelRows, '--panel-rows', 0);
   const models = await loadModels(flags.model ?? [NOISE_PGD_DEFAULT_MODEL]);
   for (const model of models) {
     await asUsage(() => parseEpsilons(flags.eps, model.bounds));

@@ -18,9 +18,9 @@ import {
   type NoiseSweepResult,
 } from '../../experiments/noise-sweep.js';
 import { NOISE_CSV_FILE, noiseGridPng, noiseSweepCsv } from '../../experiments/noise-sweep-writers.js';
-import type { TfjsModel } from '../../models/tfjs-model.js';
-import { asUsage } from '../errors.js';
-import { parseInteger } from '../options.js';
+import type { Model } from '../../models/model.js';
+import { parseInteger, parseSeed } from '../options.js';
+import { flushNotes } from '../notes.js';
 import { progressBar } from '../progress.js';
 import { table } from '../tables.js';
 import { getExperimentCommand } from './experiment.js';
@@ -31,6 +31,7 @@ import {
   fileSafe,
   loadModels,
   parsePoints,
+  parseSamples,
   percent,
   prepareOutDir,
   type PointFlags,
@@ -73,12 +74,21 @@ export function noiseGridFile(model: string): string {
   return `noise-grid-${fileSafe(model)}.png`;
 }
 
+/** The sweep's points and counts, checked (bounds included) before any model is loaded. */
+function parseSweepOptions(flags: NoiseSweepFlags) {
+  const points = parsePoints(flags);
+  return {
+    points,
+    samples: parseSamples(flags.samples, points.length),
+    top: parseInteger(flags.top, '--top', 1),
+    seed: parseSeed(flags.seed),
+  };
+}
+
 /** Runs the sweep as the command does (also used by `advx report`). */
-export async function runNoiseSweep(models: TfjsModel[], flags: NoiseSweepFlags): Promise<NoiseSweepResult> {
-  const points = await asUsage(() => parsePoints(flags));
-  const samples = await asUsage(() => parseInteger(flags.samples, '--samples', 1));
-  const top = await asUsage(() => parseInteger(flags.top, '--top', 1));
-  const seed = await asUsage(() => parseInteger(flags.seed, '--seed'));
+export async function runNoiseSweep(models: Model[], flags: NoiseSweepFlags): Promise<NoiseSweepResult> {
+  const { points, samples, top, seed } = parseSweepOptions(flags);
+  flushNotes(); // the options are checked: the work starts
   const bar = progressBar('noise sweep');
   return noiseSweep(models, {
     points,
@@ -108,8 +118,8 @@ export async function noiseSweepAction(
   out: (s: string) => void = (s) => process.stdout.write(s),
 ) {
   await initEngine();
-  const gridImages = await asUsage(() => parseInteger(flags.gridImages, '--grid-images', 0));
-  await asUsage(() => parsePoints(flags));
+  const gridImages = parseInteger(flags.gridImages, '--grid-images', 0);
+  parseSweepOptions(flags);
   const models = await loadModels(flags.model ?? DEFAULT_IMAGENET_MODELS);
   const outDir = flags.out ?? defaultOutDir('noise-sweep');
   const gridFiles = gridImages > 0 ? models.map((m) => noiseGridFile(m.name)) : [];

@@ -17,6 +17,7 @@ import { embeddedModelsDir } from '../../data/locations.js';
 import { writePngFile } from '../../data/png.js';
 import { writeTextFile } from '../../experiments/csv.js';
 import {
+  ROBUSTNESS_MAX_SEED,
   robustnessExperiment,
   type RobustnessClassifier,
   type RobustnessResult,
@@ -31,11 +32,12 @@ import {
   robustnessTable,
 } from '../../experiments/robustness-writers.js';
 import { loadModel } from '../../models/load.js';
-import type { TfjsModel } from '../../models/tfjs-model.js';
+import type { Model } from '../../models/model.js';
 import { loadGenerator } from '../../train/gan.js';
 import { gatherImages } from '../../train/train-classifier.js';
 import { asUsage, UsageError } from '../errors.js';
-import { parseEpsilons, parseInteger, parseNumber } from '../options.js';
+import { parseEpsilons, parseInteger, parseNumber, parseSeed } from '../options.js';
+import { LIMITS } from '../../limits.js';
 import { progressBar } from '../progress.js';
 import { table } from '../tables.js';
 import { getExperimentCommand } from './experiment.js';
@@ -98,13 +100,13 @@ export function parseRobustnessSettings(flags: RobustnessFlags): RobustnessSetti
     steps: parseInteger(flags.steps, '--steps', 1),
     relStepsize: positive(flags.relStep, '--rel-step'),
     restarts: parseInteger(flags.restarts, '--restarts', 1),
-    seed: parseInteger(flags.seed, '--seed', 0),
+    seed: parseSeed(flags.seed, '--seed', ROBUSTNESS_MAX_SEED),
     projection: {
       steps: parseInteger(flags.projectionSteps, '--projection-steps', 1),
       restarts: parseInteger(flags.projectionRestarts, '--projection-restarts', 1),
       lr: positive(flags.projectionLr, '--projection-lr'),
     },
-    eotSamples: parseInteger(flags.eot, '--eot', 1),
+    eotSamples: parseInteger(flags.eot, '--eot', 1, LIMITS.batchSize),
     latentSteps: parseInteger(flags.latentSteps, '--latent-steps', 0),
     projectionEpsilons:
       flags.projectionEps === undefined
@@ -126,7 +128,7 @@ export async function robustnessAction(
   await initEngine();
   const outDir = flags.out ?? defaultOutDir('robustness');
   prepareOutDir(outDir, [ROBUSTNESS_CSV_FILE, ROBUSTNESS_PNG_FILE, ROBUSTNESS_SVG_FILE], flags.force);
-  const loaded: TfjsModel[] = [];
+  const loaded: Model[] = [];
   let generator: tf.LayersModel | null = null;
   const x = gatherImages(
     data,

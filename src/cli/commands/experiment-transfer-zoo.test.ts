@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { sharedDataDir } from '../../data/locations.js';
-import { UsageError } from '../errors.js';
+import { isAdvxError } from '../../errors.js';
 import {
   TRANSFER_ZOO_DEFAULTS,
   transferZooAction,
@@ -51,7 +51,7 @@ test('transfer-zoo: bad input is a usage error', async () => {
   for (const [files, over, message] of cases) {
     await assert.rejects(
       transferZooAction(files, flags({ model: ['mobilenet-v1-0.75'], ...over, out: join(work, 'bad') })),
-      (e: Error) => e instanceof UsageError && message.test(e.message),
+      (e: Error) => isAdvxError(e) && message.test(e.message),
     );
   }
 });

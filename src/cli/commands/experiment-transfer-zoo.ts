@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { attackNames, createAttack } from '../../attacks/index.js';
+import { attackNames } from '../../attacks/index.js';
 import { initEngine } from '../../engine/backend.js';
 import { writeTextFile } from '../../experiments/csv.js';
 import {
@@ -21,9 +21,11 @@ import {
   transferMatrixTable,
   transferZooCsv,
 } from '../../experiments/transfer-zoo-writers.js';
-import type { TfjsModel } from '../../models/tfjs-model.js';
-import { asUsage } from '../errors.js';
+import type { Model } from '../../models/model.js';
+import { ATTACK_FLAGS, createAttackFromFlags } from '../attack-settings.js';
+import { asUsage, UsageError } from '../errors.js';
 import { parseEpsilons, parseInteger } from '../options.js';
+import { flushNotes } from '../notes.js';
 import { progressBar } from '../progress.js';
 import { table } from '../tables.js';
 import { getExperimentCommand } from './experiment.js';
@@ -52,21 +54,22 @@ export const TRANSFER_ZOO_DEFAULTS = { images: '16', seed: '0', attack: 'fgsm', 
 
 /** Runs the experiment as the command does (also used by `advx report`). */
 export async function runTransferZoo(
-  models: TfjsModel[],
+  models: Model[],
   files: string[],
   flags: TransferZooFlags,
 ): Promise<TransferZooResult> {
   const seed = await asUsage(() => parseInteger(flags.seed, '--seed'));
   const attack = await asUsage(() =>
-    createAttack(flags.attack, {
-      steps: flags.steps === undefined ? undefined : parseInteger(flags.steps, '--steps', 1),
-      seed,
-    }),
+    createAttackFromFlags(
+      flags.attack,
+      { steps: flags.steps === undefined ? undefined : parseInteger(flags.steps, '--steps', 1), seed },
+      ATTACK_FLAGS,
+    ),
   );
   const eps = await asUsage(() => {
     const values = parseEpsilons(flags.eps, models[0].bounds);
     if (values.length !== 1 || values[0] <= 0)
-      throw new Error(`--eps: give one epsilon > 0 (got ${flags.eps})`);
+      throw new UsageError(`--eps: give one epsilon > 0 (got ${flags.eps})`, { option: '--eps' });
     return values[0];
   });
   const chosen =
@@ -74,6 +77,7 @@ export async function runTransferZoo(
       ? files
       : await asUsage(() => sampleImagenetFiles(parseInteger(flags.images, '--images', 1), seed));
   const labels = await asUsage(() => chosen.map(imagenetLabelOfFile));
+  flushNotes(); // the options are checked: the work starts
   const bar = progressBar('transfer');
   const total = models.length;
   let index = -1;

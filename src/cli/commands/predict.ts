@@ -2,14 +2,20 @@
 import type { Command } from 'commander';
 import { initEngine } from '../../engine/backend.js';
 import { tf } from '../../engine/tf.js';
-import { loadImagesFor } from '../../data/images.js';
 import { topPredictions, type Prediction } from '../../models/model.js';
 import { asUsage } from '../errors.js';
-import { addModelOptions, loadModelFromFlags, type ModelFlags } from '../model-options.js';
+import {
+  addModelOptions,
+  addResizeOption,
+  loadImagesFromFlags,
+  loadModelFromFlags,
+  type ModelFlags,
+  type ResizeFlags,
+} from '../model-options.js';
 import { parseInteger } from '../options.js';
 import { topTable } from '../tables.js';
 
-export interface PredictFlags extends ModelFlags {
+export interface PredictFlags extends ModelFlags, ResizeFlags {
   top: string;
   json?: boolean;
 }
@@ -27,8 +33,8 @@ export async function predictAction(
   await initEngine();
   const model = await loadModelFromFlags(flags);
   const k = await asUsage(() => parseInteger(flags.top, '--top', 1));
-  const x = await asUsage(() => loadImagesFor(files, model));
-  const top = topPredictions(model, x, k);
+  const x = await loadImagesFromFlags(files, model, flags);
+  const top = await topPredictions(model, x, k);
   tf.dispose(x);
   const report: PredictReport = {
     model: model.name,
@@ -43,11 +49,13 @@ export async function predictAction(
 }
 
 export function registerPredictCommand(program: Command): void {
-  addModelOptions(
-    program
-      .command('predict')
-      .description('top-K predictions of a model for image files')
-      .argument('<images...>', 'JPEG or PNG files'),
+  addResizeOption(
+    addModelOptions(
+      program
+        .command('predict')
+        .description('top-K predictions of a model for image files')
+        .argument('<images...>', 'JPEG or PNG files'),
+    ),
   )
     .option('-k, --top <K>', 'how many classes to show', '3')
     .option('--json', 'print one JSON document on stdout')

@@ -6,24 +6,25 @@
  * original | magnified perturbation | adversarial panel, the noise sweep per model, PGD on noise and
  * the zoo transfer matrix, each with the command that reproduces it. Progress goes to stderr.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createAttack } from '../../attacks/index.js';
 import { minimalEpsilonSearch } from '../../attacks/epsilon-search.js';
+import { writeFileAtomically } from '../../data/atomic-write.js';
 import { loadImagesFor } from '../../data/images.js';
+import { openOutputFile } from '../../data/output-folder.js';
 import { magnifyPerturbation } from '../../data/png.js';
 import { distance } from '../../distances/index.js';
 import { initEngine } from '../../engine/backend.js';
 import { tf, type Tensor3D, type Tensor4D } from '../../engine/tf.js';
-import { writeTextFile } from '../../experiments/csv.js';
 import { noisePgdCells } from '../../experiments/noise-pgd-writers.js';
 import { summarizeNoiseSweep } from '../../experiments/noise-sweep.js';
 import { noiseGridCells } from '../../experiments/noise-sweep-writers.js';
 import { formatRate, transferMatrixTable } from '../../experiments/transfer-zoo-writers.js';
 import { classIndex } from '../../models/labels.js';
 import { topPredictions, type Prediction } from '../../models/model.js';
-import type { TfjsModel } from '../../models/tfjs-model.js';
+import type { Model } from '../../models/model.js';
 import { noiseConfidenceSvg, topClassesSvg, transferHeatmapSvg } from '../../report/chapter-charts.js';
 import {
   renderHtmlReport,
@@ -190,10 +191,6 @@ async function validate(flags: ReportFlags, image: string): Promise<void> {
     parseEpsilons(flags.pgdEps, [0, 1], '--pgd-eps');
     parseEpsilons(flags.transferEps, [0, 1], '--transfer-eps');
     createAttack(flags.transferAttack);
-    if (existsSync(flags.out) && statSync(flags.out).isDirectory())
-      throw new Error(`--out: ${flags.out} is a folder; give a file name`);
-    if (existsSync(flags.out) && !flags.force)
-      throw new Error(`${flags.out} exists; refusing to overwrite it (use --force or another --out)`);
   });
 }
 
@@ -220,10 +217,12 @@ export interface ReportResult {
   seconds: number;
 }
 
+type ReportIo = { out: (s: string) => void; err: (s: string) => void };
+
 export async function reportAction(
   image: string,
   flags: ReportFlags,
-  io: { out: (s: string) => void; err: (s: string) => void } = {
+  io: ReportIo = {
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),
   },
@@ -231,14 +230,30 @@ export async function reportAction(
   const t0 = Date.now();
   await initEngine();
   await validate(flags, image);
+  // Checked (a folder, an existing file without --force, a place that cannot be written) and locked
+  // against another run writing the same report, before any work.
+  const output = await asUsage(() => openOutputFile(flags.out, { force: flags.force === true }));
+  try {
+    return await writeReport(image, flags, io, t0);
+  } finally {
+    output.release();
+  }
+}
+
+async function writeReport(
+  image: string,
+  flags: ReportFlags,
+  io: ReportIo,
+  t0: number,
+): Promise<ReportResult> {
   const step = stepper(REPORT_SECTIONS.length + 1, io.err);
   const sweepSpecs = flags.models ?? DEFAULT_IMAGENET_MODELS;
   step('loading models and the photo');
   const specs = [...new Set([flags.model, ...sweepSpecs])];
   const loaded = await loadModels(specs);
   const bySpec = new Map(specs.map((spec, i) => [spec, loaded[i]]));
-  const primary = bySpec.get(flags.model) as TfjsModel;
-  const sweepModels = [...new Set(sweepSpecs)].map((spec) => bySpec.get(spec) as TfjsModel);
+  const primary = bySpec.get(flags.model) as Model;
+  const sweepModels = [...new Set(sweepSpecs)].map((spec) => bySpec.get(spec) as Model);
   const x = await asUsage(() => loadImagesFor([image], primary));
   const seed = flags.seed;
   const photo = basename(image);
@@ -266,7 +281,7 @@ export async function reportAction(
 
   // 1. clean top-3
   step('top-3 predictions');
-  const clean = topPredictions(primary, x, 3)[0];
+  const clean = (await topPredictions(primary, x, 3))[0];
   const label = clean[0].index;
   await run(
     'clean',
@@ -311,7 +326,7 @@ export async function reportAction(
         bar.update(p.runs, grid.length + Number(flags.bisect), `${p.phase} eps ${p.eps.toPrecision(3)}`),
     }).finally(() => bar.stop());
     const found = search.images[0];
-    const after = topPredictions(primary, search.adversarial, 3)[0];
+    const after = (await topPredictions(primary, search.adversarial, 3))[0];
     const linf = distance('linf', x, search.adversarial);
     const linfValue = (await linf.data())[0];
     linf.dispose();
@@ -574,7 +589,8 @@ export async function reportAction(
     sections,
     footer: `advx report, ${new Date().toISOString()}, ${tf.getBackend()} backend, ${seconds.toFixed(0)} s. Command: ${reportCommand(image, flags, sweepSpecs)}`,
   });
-  await asUsage(() => writeTextFile(flags.out, html, { overwrite: flags.force === true }));
+  // Atomically: a kill while writing leaves the previous report (with --force) or none, never half of one.
+  await asUsage(() => writeFileAtomically(flags.out, new TextEncoder().encode(html), flags.force === true));
   step('');
   const failed = status.filter((s) => !s.ok);
   io.out(
