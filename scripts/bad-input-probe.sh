@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bad input against the real `advx` binary, as a new user would try it (issue 11's survey, replayed): each
-# case must exit with code 2, print exactly one line on stderr starting with "advx:", and leave the user's
+# case must exit with code 2, print exactly one line on stderr ("advx: ..." or, for an option the parser
+# itself refuses, "error: ..."), and leave the user's
 # files as they were. Prints one line per case and the count handled. Not a test (the test suites pin the
 # same behaviour case by case); run after `npm run build`:  bash scripts/bad-input-probe.sh
 set -uo pipefail
@@ -28,32 +29,34 @@ printf 'a file' >"$work/a-file"
 printf '{"modelTopology": 3}' >"$work/bad-model.json"
 
 cases=(
-  "attack $work/missing.png"
-  "attack $work/fake.png"
-  "attack $work/truncated.png"
+  "attack $work/missing.png --attack fgsm"
+  "attack $work/fake.png --attack fgsm"
+  "attack $work/truncated.png --attack fgsm"
   "predict $work/bomb.png"
-  "attack $img --eps 2"
-  "attack $img --eps -0.1"
-  "attack $img --eps abc"
+  "attack $img --attack linf-pgd --eps 2"
+  "attack $img --attack linf-pgd --eps -0.1"
+  "attack $img --attack linf-pgd --eps abc"
   "attack $img --attack nope"
-  "attack $img --steps 0"
-  "attack $img --steps 1e12"
-  "attack $img --seed -1"
-  "attack $img --seed 1.5"
-  "attack $img --eps-search 1e-9:1:1e-9"
-  "attack $img --criterion misclassification:xyz"
-  "attack $img --criterion topk:100"
-  "attack $img --model nope-model"
-  "attack $img --model $work/escape/model.json"
-  "attack $img --model $work/corrupt.onnx"
-  "attack $img --model $work/bad-model.json"
-  "attack $img --model models/fashion-mnist-cnn/other.json"
-  "attack $img --layout NCWH --model models/fashion-mnist-torch/model.onnx"
-  "attack $img --engine cuda"
-  "attack $img --threads 0"
-  "attack $img --batch-size 100000000"
-  "attack $img --out $work/a-file"
-  "attack $img --out $work/a-file/sub"
+  "attack"
+  "attack $img --attack fgsm --bogus-option"
+  "attack $img --attack linf-pgd --steps 0"
+  "attack $img --attack linf-pgd --steps 1e12"
+  "attack $img --attack linf-pgd --seed -1"
+  "attack $img --attack linf-pgd --seed 1.5"
+  "attack $img --attack fgsm --eps-search 1e-9:1:1e-9"
+  "attack $img --attack linf-pgd --criterion misclassification:xyz"
+  "attack $img --attack linf-pgd --criterion topk:100"
+  "attack $img --attack linf-pgd --model nope-model"
+  "attack $img --attack linf-pgd --model $work/escape/model.json"
+  "attack $img --attack linf-pgd --model $work/corrupt.onnx"
+  "attack $img --attack linf-pgd --model $work/bad-model.json"
+  "attack $img --attack linf-pgd --model models/fashion-mnist-cnn/other.json"
+  "attack $img --attack linf-pgd --layout NCWH --model models/fashion-mnist-torch/model.onnx"
+  "attack $img --attack linf-pgd --engine cuda"
+  "attack $img --attack linf-pgd --threads 0"
+  "attack $img --attack linf-pgd --batch-size 100000000"
+  "attack $img --attack linf-pgd --out $work/a-file"
+  "attack $img --attack linf-pgd --out $work/a-file/sub"
   "attack $img --max-queries -3 --attack square"
   "predict $img --top 0"
   "experiment noise-sweep --mu 0:255:1e-9"
@@ -80,7 +83,7 @@ for c in "${cases[@]}"; do
   err=$(timeout 120 "${ADVX[@]}" $c 2>&1 >/dev/null)
   code=$?
   lines=$(printf '%s' "$err" | grep -c '' || true)
-  if [[ $code -eq 2 && $lines -eq 1 && $err == advx:* ]]; then
+  if [[ $code -eq 2 && $lines -eq 1 && ($err == advx:* || $err == error:*) ]]; then
     handled=$((handled + 1))
     echo "ok    advx ${c//$work/WORK}: ${err//$work/WORK}"
   else

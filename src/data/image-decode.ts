@@ -127,7 +127,11 @@ function decodePng(bytes: Uint8Array, source: string, header: ImageHeader): Deco
     // pngjs normalises every colour type and bit depth to 8-bit RGBA.
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (error) {
-    throw new Error(`${source}: cannot decode this PNG: ${oneLine(error)}`, { cause: error });
+    // pngjs' words for a file that ends before its image data does.
+    const why = /waitng on finished stream|unexpected end/i.test(oneLine(error))
+      ? 'the file ends before its image data (truncated)'
+      : oneLine(error);
+    throw new Error(`${source}: cannot decode this PNG: ${why}`, { cause: error });
   }
   const { width, height } = png;
   const rgba = png.data;
