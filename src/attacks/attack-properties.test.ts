@@ -138,6 +138,23 @@ for (const [name, settings] of ENGINES.flatMap((engine) =>
   });
 }
 
+test('every registered attack runs on a batch of one image (budgets as above, ONNX Runtime)', async () => {
+  const one = tf.slice(x, [0, 0, 0, 0], [1, 28, 28, 1]);
+  const failures: string[] = [];
+  for (const [name, settings] of Object.entries(SETTINGS)) {
+    const attack = createAttack(name, settings);
+    try {
+      const result = await attack.run(model, one, [labels[0]], { epsilons: EPSILONS[attack.norm][2] });
+      assert.deepEqual(result.clipped.shape, [1, 28, 28, 1]);
+      tf.dispose([result.raw, result.clipped]);
+    } catch (error) {
+      failures.push(`${name}: ${(error as Error).message}`);
+    }
+  }
+  one.dispose();
+  assert.deepEqual(failures, []);
+});
+
 test('random attacks depend on their seed', async () => {
   const a = await createAttack('linf-pgd', { steps: 2, seed: 1 }).run(model, x, labels, { epsilons: 0.05 });
   const b = await createAttack('linf-pgd', { steps: 2, seed: 2 }).run(model, x, labels, { epsilons: 0.05 });

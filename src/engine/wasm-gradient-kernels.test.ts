@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { tf } from './tf.js';
 import { useBackend } from './backend.js';
+import { unsortedSegmentSum } from './wasm-gradient-kernels.js';
 
 type Op = (x: tf.Tensor4D, f: tf.Tensor4D) => tf.Tensor4D;
 interface Case {
@@ -229,4 +230,20 @@ test('the gradient of gather (UnsortedSegmentSum, missing on wasm) equals the cp
   const cpu = await run('cpu');
   assert.ok(maxAbsDiff(cpu, await run('wasm')) < 1e-6);
   assert.ok(cpu.some((v) => v !== 0));
+});
+
+test('UnsortedSegmentSum (the gradient of gather) works with one segment, as with a batch of one image', () => {
+  const x = tf.tensor2d([
+    [1, 2],
+    [3, 4],
+    [5, 6],
+  ]);
+  const one = unsortedSegmentSum(x, tf.tensor1d([0, 0, 0], 'int32'), 1);
+  assert.deepEqual(one.arraySync(), [[9, 12]]);
+  const two = unsortedSegmentSum(x, tf.tensor1d([1, 0, 1], 'int32'), 2);
+  assert.deepEqual(two.arraySync(), [
+    [3, 4],
+    [6, 8],
+  ]);
+  tf.dispose([x, one, two]);
 });

@@ -332,7 +332,11 @@ export function maxPoolInputGradient(dy: Tensor4D, x: Tensor4D, attrs: PoolAttrs
 export function unsortedSegmentSum(x: tf.Tensor, segmentIds: tf.Tensor, numSegments: number): tf.Tensor {
   return tf.tidy(() => {
     const rows = x.shape[0];
-    const onehot = tf.oneHot(tf.cast(segmentIds, 'int32') as tf.Tensor1D, numSegments);
+    // tf.oneHot refuses depth 1: one segment holds every row whose id is 0.
+    const onehot =
+      numSegments === 1
+        ? tf.reshape(tf.cast(tf.equal(segmentIds, 0), 'float32'), [rows, 1])
+        : tf.oneHot(tf.cast(segmentIds, 'int32') as tf.Tensor1D, numSegments);
     const sums = tf.matMul(tf.transpose(onehot), tf.reshape(tf.cast(x, 'float32'), [rows, -1]));
     return tf.cast(tf.reshape(sums, [numSegments, ...x.shape.slice(1)]), x.dtype);
   });

@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { initEngine } from '../engine/backend.js';
 import { inputLayout, type InputLayout } from '../engine/onnx/classifier-graph.js';
 import type { onnx } from '../engine/onnx/proto.js';
@@ -87,6 +87,12 @@ function modelFileOf(path: string): string {
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
 const isOnnx = (s: string) => /\.onnx$/i.test(s.replace(/[?#].*$/, ''));
 
+/** A .onnx file's model name: the file's name, or its folder's for the usual `model.onnx`. */
+function onnxModelName(file: string): string {
+  const name = basename(file).replace(/\.onnx$/i, '');
+  return name.toLowerCase() === 'model' ? basename(dirname(resolve(file))) : name;
+}
+
 /** `NAME=PATH_OR_URL` for a zoo model whose files the user supplies (e.g. `resnet50=./resnet50/model.json`). */
 function splitZooSpec(spec: string): { name: string; location?: string } {
   const eq = spec.indexOf('=');
@@ -132,7 +138,7 @@ async function resolveSource(spec: string, options: LoadOptions): Promise<Source
   if (isOnnx(spec)) {
     const file = looksLikeUrl ? await downloadOnnx(spec, options.cacheDir, options.download) : spec;
     if (!existsSync(file)) throw new Error(`${spec}: no such model file`);
-    return { name: looksLikeUrl ? spec : basename(file).replace(/\.onnx$/i, ''), onnxFile: file };
+    return { name: looksLikeUrl ? spec : onnxModelName(file), onnxFile: file };
   }
   const modelFile = looksLikeUrl
     ? modelJsonPath(await downloadModel(spec, options.cacheDir, options.download))

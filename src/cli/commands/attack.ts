@@ -387,7 +387,8 @@ const epsText = (eps: number | null): string => (eps === null ? 'none' : eps.toP
 
 /** The line of one run: at an eps, or (eps null) the smallest adversarial found. */
 function runLine(run: AttackRun): string {
-  const size = `(linf ${run.linf.toFixed(5)}, l2 ${run.l2.toFixed(4)})`;
+  const queries = run.queries === undefined ? '' : `, ${run.queries} queries`;
+  const size = `(linf ${run.linf.toFixed(5)}, l2 ${run.l2.toFixed(4)}${queries})`;
   if (run.eps === null) return `smallest adversarial: ${run.success ? 'SUCCESS' : 'none found'} ${size}`;
   return `adversarial, eps ${epsText(run.eps)}: ${run.success ? 'SUCCESS' : 'failed'} ${size}`;
 }
