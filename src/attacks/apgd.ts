@@ -34,7 +34,7 @@ import { criterionFlags, FixedEpsilonAttack, type AttackContext } from './attack
 import { attackGoal, requireDifferentiable } from './loss-gradient.js';
 import { checkChoice, checkInRange, checkInteger, definedOptions } from './option-checks.js';
 import { gatherRows, perRow, rowNorms, scatterRows, selectRows } from './per-input.js';
-import { passTargets, rankedClasses, sourceLabels, targetClassCount } from './ranked-targets.js';
+import { cleanStart, passTargets, sourceLabels, targetClassCount } from './ranked-targets.js';
 
 export type ApgdNorm = 'linf' | 'l2';
 export type ApgdLoss = 'ce' | 'dlr';
@@ -393,15 +393,7 @@ abstract class AutoPgdAttack extends FixedEpsilonAttack {
     requireDifferentiable(model, this.name);
     const goal = attackGoal(criterion, this.name);
     if (eps === 0) return tf.clone(x0);
-    const logits = await model.logits(x0);
-    let fooled: boolean[];
-    let ranked: number[][];
-    try {
-      fooled = criterionFlags(criterion, x0, logits);
-      ranked = rankedClasses(logits);
-    } finally {
-      logits.dispose();
-    }
+    const { accepted: fooled, ranked } = await cleanStart(model, criterion, x0);
     const passes = this.passes(goal, ranked, model.numClasses);
     const o = this.options;
     const rng = new Rng(o.seed);

@@ -10,40 +10,26 @@ import { perturbationNorm, type Norm } from '../distances/index.js';
 import type { Loss } from '../models/loss.js';
 import { predictLabels, type LossGradient, type Model } from '../models/model.js';
 import type { AttackResult } from './attack.js';
+import { DelegatingModel } from '../models/delegating-model.js';
 
 /** A model that counts the images it is asked about (per call) and refuses to give gradients. */
-export class CountingModel implements Model {
-  readonly differentiable = false;
+export class CountingModel extends DelegatingModel {
   /** Batch size of every logits call, in order. */
   readonly calls: number[] = [];
 
   /** What the model answers: the inner model's, or `outputs` to pose as another kind of model. */
-  readonly outputs: Model['outputs'];
-
   constructor(
-    private readonly inner: Model,
-    outputs?: Model['outputs'],
+    inner: Model,
+    private readonly posedOutputs?: Model['outputs'],
   ) {
-    this.outputs = outputs ?? inner.outputs;
+    super(inner);
   }
 
-  get name() {
-    return this.inner.name;
+  override get differentiable() {
+    return false;
   }
-  get bounds() {
-    return this.inner.bounds;
-  }
-  get inputShape() {
-    return this.inner.inputShape;
-  }
-  get numClasses() {
-    return this.inner.numClasses;
-  }
-  get labels() {
-    return this.inner.labels;
-  }
-  get engine() {
-    return this.inner.engine;
+  override get outputs() {
+    return this.posedOutputs ?? this.inner.outputs;
   }
 
   /** Images asked about so far. */
@@ -51,16 +37,14 @@ export class CountingModel implements Model {
     return this.calls.reduce((a, b) => a + b, 0);
   }
 
-  logits(x: Tensor4D): Promise<Tensor2D> {
+  override logits(x: Tensor4D): Promise<Tensor2D> {
     this.calls.push(x.shape[0]);
     return this.inner.logits(x);
   }
 
-  lossGradient(_x: Tensor4D, _loss: Loss): Promise<LossGradient> {
+  override lossGradient(_x: Tensor4D, _loss: Loss): Promise<LossGradient> {
     throw new Error('a black-box attack asked for gradients');
   }
-
-  dispose(): void {}
 }
 
 export interface Fixture {

@@ -31,7 +31,7 @@ import { criterionFlags, FixedEpsilonAttack, type AttackContext } from './attack
 import { projectOntoHyperplane, type ProjectionNorm } from './fab-projections.js';
 import { attackGoal, requireDifferentiable } from './loss-gradient.js';
 import { checkChoice, checkInRange, checkInteger, checkPositive, definedOptions } from './option-checks.js';
-import { passTargets, rankedClasses, sourceLabels, targetClassCount } from './ranked-targets.js';
+import { cleanStart, passTargets, sourceLabels, targetClassCount } from './ranked-targets.js';
 
 export interface FabOptions {
   /** The norm minimised (AutoAttack: 'Linf', 'L2'). */
@@ -308,15 +308,7 @@ abstract class FabAttack extends FixedEpsilonAttack {
     requireDifferentiable(model, this.name);
     const goal = attackGoal(criterion, this.name);
     if (eps === 0) return tf.clone(x0);
-    const logits = await model.logits(x0);
-    let done: boolean[];
-    let ranked: number[][];
-    try {
-      done = criterionFlags(criterion, x0, logits);
-      ranked = rankedClasses(logits);
-    } finally {
-      logits.dispose();
-    }
+    const { accepted: done, ranked } = await cleanStart(model, criterion, x0);
     const passes = this.passes(goal, ranked, model.numClasses);
     const labels = sourceLabels(goal, ranked);
     const o = this.options;

@@ -2,8 +2,10 @@
  * AutoAttack's target classes (APGD-T, FAB-T): for each input, the classes ranked by their clean logit,
  * largest first; the targeted runs take ranks 2, 3, ... (the most likely wrong classes first) in turn.
  */
-import { tf, type Tensor2D } from '../engine/tf.js';
-import type { AttackGoal } from '../criteria/index.js';
+import { tf, type Tensor2D, type Tensor4D } from '../engine/tf.js';
+import type { AttackGoal, Criterion } from '../criteria/index.js';
+import type { Model } from '../models/model.js';
+import { criterionFlags } from './attack.js';
 
 /** Classes of each row of `logits` by descending logit. */
 export function rankedClasses(logits: Tensor2D): number[][] {
@@ -34,4 +36,18 @@ export function passTargets(goal: AttackGoal, ranked: readonly number[][], pass:
  */
 export function sourceLabels(goal: AttackGoal, ranked: readonly number[][]): number[] {
   return goal.targeted ? ranked.map((classes) => classes[0]) : [...goal.labels];
+}
+
+/** One clean pass: which inputs the criterion already accepts, and each input's classes by logit. */
+export async function cleanStart(
+  model: Model,
+  criterion: Criterion,
+  x0: Tensor4D,
+): Promise<{ accepted: boolean[]; ranked: number[][] }> {
+  const logits = await model.logits(x0);
+  try {
+    return { accepted: criterionFlags(criterion, x0, logits), ranked: rankedClasses(logits) };
+  } finally {
+    logits.dispose();
+  }
 }

@@ -10,6 +10,7 @@ import { MODEL_OUTPUTS, type ModelOutput } from '../../models/model-outputs.js';
 import { asUsage, UsageError } from '../errors.js';
 import { addModelOptions, loadModelFromFlags, type ModelFlags } from '../model-options.js';
 import { parseInteger, parseNumber } from '../options.js';
+import { stopSignal } from '../stop-signal.js';
 
 export interface ServeFlags extends ModelFlags {
   port: string;
@@ -30,19 +31,6 @@ export function parseServedOutput(text: string): { output: ModelOutput; topK?: n
     return { output: kind as ModelOutput };
   }
   return { output: 'topk', topK: k === undefined ? undefined : parseInteger(k, '--output topk:K', 1) };
-}
-
-/** Resolves on the first SIGINT or SIGTERM (a second one ends the process at once, as usual). */
-function stopSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 export interface ServeIo {

@@ -7,6 +7,7 @@ import { isLoopbackHost } from '../../models/model-server.js';
 import { serveUi, type UiServer } from '../../ui-server/serve-ui.js';
 import { asUsage, UsageError } from '../errors.js';
 import { parseInteger } from '../options.js';
+import { stopSignal } from '../stop-signal.js';
 
 export interface UiFlags {
   port: string;
@@ -20,19 +21,6 @@ export interface UiIo {
   until?: Promise<unknown>;
   /** Called once the page is served. */
   onListening?: (server: UiServer) => void;
-}
-
-/** Resolves on the first SIGINT or SIGTERM. */
-function stopSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 export async function uiAction(

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { DEFAULT_LEASE_SECONDS, startWorker, type WorkerEvent } from '../../queue/worker.js';
 import { UsageError } from '../errors.js';
 import { parseInteger, parseNumber } from '../options.js';
+import { stopSignal } from '../stop-signal.js';
 
 export interface WorkerFlags {
   queue?: string;
@@ -25,19 +26,6 @@ export interface WorkerIo {
   err: (s: string) => void;
   /** Resolves when the worker is to stop (default: SIGINT or SIGTERM). */
   until?: Promise<unknown>;
-}
-
-/** Resolves on the first SIGINT or SIGTERM (a second one ends the process at once, as usual). */
-function stopSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 function describe(event: WorkerEvent): { text: string; error?: boolean } {
