@@ -8,6 +8,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { L2AdditiveGaussianNoise } from '../attacks/additive-noise.js';
+import { SquareAttack } from '../attacks/square.js';
 import { loadFashionMnist } from '../data/datasets.js';
 import { tf, type Tensor2D, type Tensor4D } from '../engine/tf.js';
 import { isModelServiceUrl, loadHttpModel } from './http-model.js';
@@ -133,6 +134,31 @@ test('additive noise over HTTP gives the in-process result with the same seed, i
     local.calls() * Math.ceil(N / 4),
     'one request per 4 inputs per call',
   );
+});
+
+test('Square over advx serve: the in-process result with the same seed; the server saw exactly the queries counted', async () => {
+  const server = await serve({ output: 'scores' });
+  const remote = await loadHttpModel(server.url);
+  const attack = () => new SquareAttack({ maxQueries: 300, seed: 4 });
+  const there = await attack().run(remote, x, labels, { epsilons: 0.1 });
+  const here = await attack().run(cnn, x, labels, { epsilons: 0.1 });
+  assert.deepEqual(there.success, here.success);
+  assert.ok(here.success.some(Boolean) && !here.success.every(Boolean), `success ${here.success}`);
+  assert.deepEqual(there.queries, here.queries);
+  assert.deepEqual(await valuesOf(there.clipped), await valuesOf(here.clipped));
+  const queries = (there.queries ?? []).reduce((a, b) => a + b, 0);
+  // Every image the server classified is a query the attack counted, but for the one re-evaluation of
+  // each result that decides `success` (foolbox's semantics; not an attack query).
+  assert.equal(server.stats().inputs, queries + N);
+  tf.dispose(there.raw);
+  tf.dispose(here.raw);
+
+  // One image: one request per query.
+  const single = await serve({ output: 'scores' });
+  const one = tf.slice(x, [0, 0, 0, 0], [1, 28, 28, 1]);
+  const result = await attack().run(await loadHttpModel(single.url), one, [labels[0]], { epsilons: 0.1 });
+  assert.equal(single.stats().predictions, (result.queries ?? [0])[0] + 1);
+  tf.dispose([one, result.raw, result.clipped]);
 });
 
 /** A raw service of a 2x2x1 model with 3 classes whose predict answers as `mode` says. */
