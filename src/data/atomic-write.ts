@@ -17,6 +17,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { faultPoint } from './fault-point.js';
 
 function refuse(path: string): Error {
   return new Error(`${path} exists; refusing to overwrite it (use --force or another --out)`);
@@ -79,6 +80,7 @@ export function writeFileAtomically(path: string, bytes: Uint8Array, overwrite: 
   try {
     mkdirSync(dirname(path), { recursive: true });
     tmp = writeTemporary(path, bytes);
+    faultPoint(`before-rename-${basename(path)}`);
     if (overwrite) renameSync(tmp, path);
     else commitWithoutOverwrite(tmp, path);
   } catch (error) {

@@ -29,7 +29,7 @@ import { saveLayersModel } from '../models/save-model.js';
 import { ADVX_FOLDER_MARKER, advxFolderKind, ensureAdvxFolder, markAdvxFolder } from '../data/advx-folder.js';
 import { writeFileAtomically } from '../data/atomic-write.js';
 import { syncPath, syncTree } from '../data/sync-tree.js';
-import { faultPoint } from './fault-point.js';
+import { faultPoint } from '../data/fault-point.js';
 import {
   decodeOptimizer,
   disposeSavedOptimizer,

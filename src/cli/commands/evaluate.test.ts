@@ -3,7 +3,7 @@
  * killed with SIGKILL while it runs resumes (--resume) to the result of an uninterrupted run.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,31 +12,13 @@ import { packageRoot } from '../../data/locations.js';
 import type { EvaluationResult } from '../../evaluation/evaluation-result.js';
 import { RESULT_FILE, STATE_FILE, type EvaluationState } from '../../evaluation/evaluation-state.js';
 import { UsageError } from '../errors.js';
-import { buildProgram } from '../main.js';
 import { evaluateAction, EVALUATE_DEFAULTS, type EvaluateFlags } from './evaluate.js';
 
 const work = mkdtempSync(join(tmpdir(), 'advx-evaluate-cli-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-/**
- * The `advx` binary once src/cli/main.ts registers `evaluate`; until then a two-line program that
- * registers only this command, with main's error handling (the same code path below the parser).
- */
-const registered = buildProgram().commands.some((c) => c.name() === 'evaluate');
-const STANDALONE = `
-import { Command } from 'commander';
-import { registerEvaluateCommand } from './dist/cli/commands/evaluate.js';
-import { reportError } from './dist/cli/errors.js';
-const program = new Command().exitOverride();
-registerEvaluateCommand(program);
-program.commands.forEach((c) => c.exitOverride());
-try { await program.parseAsync(process.argv.slice(1), { from: 'user' }); }
-catch (e) { process.exitCode = String(e.code).startsWith('commander.') ? 2 : reportError(e); }
-`;
 function advxArgs(args: string[]): string[] {
-  return registered
-    ? [join(packageRoot, 'dist', 'cli', 'main.js'), ...args]
-    : ['--input-type=module', '-e', STANDALONE, ...args];
+  return [join(packageRoot, 'dist', 'cli', 'main.js'), ...args];
 }
 
 const env = { ...process.env, ADVX_PROGRESS: '0' };
@@ -222,6 +204,44 @@ test('SIGKILL mid-attack, then --resume: no finished image is lost and the JSON 
     human,
     new RegExp(`\\nrobust accuracy at eps 0.3: ${robust} \\(clean [\\d.]+%\\)\\nresults: `),
   );
+});
+
+test('SIGKILL inside state saves (between the temporary file and the rename) and at a random moment, resumed each time: the uninterrupted result', async () => {
+  const straight = advx(...RUN, '--json', '--out', join(work, 'straight-2'));
+  assert.equal(straight.code, 0, straight.stderr);
+  const expected = JSON.parse(straight.stdout) as EvaluationResult;
+  const out = join(work, 'killed-in-saves');
+  let resume = false;
+  // The 1st save (the clean pass), a save inside the noise attack, one inside PGD (counted per run).
+  for (const nth of [1, 3, 4]) {
+    const r: SpawnSyncReturns<string> = spawnSync(
+      process.execPath,
+      advxArgs([...RUN, '--json', '--out', out, ...(resume ? ['--resume'] : [])]),
+      {
+        cwd: packageRoot,
+        env: { ...env, ADVX_KILL_AT: `before-rename-state.json:${nth}` },
+        encoding: 'utf8',
+        timeout: 300_000,
+      },
+    );
+    assert.equal(r.signal, 'SIGKILL', `killed at save ${nth}: ${r.stderr}`);
+    // Killed in the first save of a fresh run, there is no state yet (and a fresh start is right);
+    // later, the last complete state survives the kill.
+    const state = readState(out);
+    assert.ok(state !== null || (nth === 1 && !resume), `a state after the kill at save ${nth}`);
+    resume = state !== null;
+  }
+  // A random moment (seeded by the clock: any moment must do).
+  const child = spawn(process.execPath, advxArgs([...RUN, '--json', '--out', out, '--resume']), {
+    cwd: packageRoot,
+    env,
+  });
+  const delay = 200 + (Date.now() % 1500);
+  setTimeout(() => child.kill('SIGKILL'), delay);
+  await new Promise((resolve) => child.on('exit', resolve));
+  const resumed = advx(...RUN, '--json', '--out', out, '--resume');
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.deepEqual(withoutTimes(JSON.parse(resumed.stdout) as EvaluationResult), withoutTimes(expected));
 });
 
 test('several eps: one evaluation each, in its own folder, printed as { evaluations, warnings }', async () => {

@@ -1,6 +1,7 @@
 /**
  * Fault injection for the kill tests: `ADVX_KILL_AT=NAME[:N]` makes this process kill itself with SIGKILL
- * the N-th time (default 1st) it reaches the point NAME, e.g. between two files of a checkpoint save.
+ * the N-th time (default 1st) it reaches the point NAME, e.g. between two files of a checkpoint save, or
+ * `before-rename-FILE` between the temporary file and the rename of an atomic write (atomic-write.ts).
  * Without the variable a fault point does nothing.
  */
 const reached = new Map<string, number>();
