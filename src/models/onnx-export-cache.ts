@@ -15,6 +15,7 @@ import { defaultCacheDir } from '../data/locations.js';
 import { loadNetwork, readModelJson, weightsPathInside } from './model-files.js';
 import { readOnnxFile } from './onnx-file.js';
 import { stripFinalSoftmax } from './tfjs-model.js';
+import { initEngine } from '../engine/backend.js';
 
 /** Changes whenever the exporter writes different graphs for the same model, so that old exports are not reused. */
 const EXPORT_VERSION = 'advx-export-1';
@@ -38,6 +39,7 @@ export async function onnxOfTfjsFolder(
 ): Promise<onnx.IModelProto> {
   const file = join(cacheDir, 'onnx', `${tfjsFolderHash(dir).slice(0, 32)}.onnx`);
   if (existsSync(file)) return readOnnxFile(file);
+  await initEngine(); // the export reads the network with tfjs
   const { net } = await loadNetwork(dir);
   try {
     if (!(net instanceof tf.LayersModel))
