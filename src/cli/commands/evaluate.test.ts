@@ -22,7 +22,7 @@ after(() => rmSync(work, { recursive: true, force: true }));
  * The `advx` binary once src/cli/main.ts registers `evaluate`; until then a two-line program that
  * registers only this command, with main's error handling (the same code path below the parser).
  */
-const registered = buildProgram().commands.some((c) => c.name() === 'evaluate');
+const registered = (await buildProgram()).commands.some((c) => c.name() === 'evaluate');
 const STANDALONE = `
 import { Command } from 'commander';
 import { registerEvaluateCommand } from './dist/cli/commands/evaluate.js';
