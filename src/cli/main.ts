@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, Help } from 'commander';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { COMMAND_NAMES, COMMANDS, commandOfArgs } from './command-table.js';
+import { environmentHelp } from './environment-help.js';
 import { reportError } from './errors.js';
 
 /** A command listed in the program's help from its summary, not loaded. */
@@ -33,6 +34,7 @@ export async function buildProgram(load: readonly string[] = COMMAND_NAMES): Pro
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .addHelpText('after', environmentHelp())
     .configureHelp({
       subcommandTerm(this: Help, cmd: Command): string {
         const summary = summarized.has(cmd) ? COMMAND_SUMMARIES[cmd.name()] : undefined;
