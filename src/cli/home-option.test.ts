@@ -50,3 +50,9 @@ test('a zoo folder by path is the zoo model; --preprocess is noted as ignored', 
   assert.equal((JSON.parse(run.stdout) as { model: string }).model, 'mnist-cnn');
   assert.match(run.stderr, /--preprocess is ignored: .* is zoo model mnist-cnn with its own preprocessing/);
 });
+
+test('--home with --queue is refused before any connection: the workers have their own home', () => {
+  const run = advx(['evaluate', '--queue', 'redis://127.0.0.1:1', '--home', work, '--eps', '0.1']);
+  assert.equal(run.status, 2);
+  assert.match(run.stderr.trim(), /^advx: --home: not with --queue; .*ADVX_HOME[^\n]*$/);
+});
