@@ -16,6 +16,7 @@ import { DEFAULT_MAX_PIXELS } from '../data/image-limits.js';
 import type { Tensor4D } from '../engine/tf.js';
 import type { Model } from '../models/model.js';
 import { DEFAULT_MODEL, ZOO, zooNames } from '../models/zoo.js';
+import { zooNameOfFolder } from '../models/zoo-folder.js';
 import { note } from './notes.js';
 import { ENGINES, loadModel } from '../models/load.js';
 import { readLabelsFile } from '../models/onnx-file.js';
@@ -30,6 +31,8 @@ export interface ModelFlags {
   threads?: string;
   layout?: string;
   labels?: string;
+  /** --home DIR: the folder holding the zoo's shared models/ and data/ (else ADVX_HOME, ...). */
+  home?: string;
   /** For a model service URL (advx serve): --max-qps, --timeout (seconds), --retries. */
   maxQps?: string;
   timeout?: string;
@@ -45,6 +48,10 @@ export function addModelOptions(command: Command): Command {
     )
     .option('--bounds <LO,HI>', 'input bounds of a model given by path (default 0,1)')
     .option('--preprocess <P>', 'preprocessing of a model given by path: none|tf|caffe|torch')
+    .option(
+      '--home <DIR>',
+      "folder holding the zoo's models/ and data/ (default: ADVX_HOME, else shared/ beside advx, else ~/.advx)",
+    )
     .option('--engine <E>', 'onnx (ONNX Runtime, default) or tfjs (TensorFlow.js); env ADVX_ENGINE')
     .option('--threads <N>', 'ONNX Runtime threads (default: all cores)')
     .option(
@@ -80,16 +87,26 @@ function isZooSpec(spec: string): boolean {
   return eq > 0 && ZOO[spec.slice(0, eq)]?.env !== undefined;
 }
 
+/** What a zoo model given by name or by its folder's path is, for the note (undefined: not a zoo model). */
+function zooModelOf(flags: ModelFlags): string | undefined {
+  if (isZooSpec(flags.model)) return `${flags.model} is a zoo model`;
+  if (isModelServiceUrl(flags.model) || /^https?:\/\//i.test(flags.model)) return undefined;
+  const name = zooNameOfFolder(flags.model, flags.home);
+  return name === undefined ? undefined : `${flags.model} is zoo model ${name}`;
+}
+
 /**
  * --bounds, --preprocess and --labels describe a model given by path; a zoo model and a model service
  * state their own, so these options are ignored there: a note says so (notes.ts).
  */
 function noteIgnoredModelOptions(flags: ModelFlags): void {
-  const what = isZooSpec(flags.model)
-    ? `${flags.model} is a zoo model with its own`
-    : isModelServiceUrl(flags.model)
-      ? 'a model service states its own'
-      : undefined;
+  const zoo = zooModelOf(flags);
+  const what =
+    zoo !== undefined
+      ? `${zoo} with its own`
+      : isModelServiceUrl(flags.model)
+        ? 'a model service states its own'
+        : undefined;
   if (what === undefined) return;
   for (const [flag, given, property] of [
     ['--bounds', flags.bounds, 'bounds'],
@@ -121,6 +138,7 @@ export function loadModelFromFlags(flags: ModelFlags): Promise<Model> {
       layout:
         flags.layout === undefined ? undefined : parseChoice(flags.layout.toUpperCase(), '--layout', LAYOUTS),
       labels: flags.labels === undefined ? undefined : readLabelsFile(flags.labels),
+      home: flags.home,
     });
   });
 }

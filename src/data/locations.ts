@@ -1,8 +1,10 @@
 /**
  * Where advx finds models and data sets: one setting each, never a hard-coded path in library code.
  *
- * - `ADVX_HOME`: a folder with `models/` and `data/` (the layout of the project's `shared/` folder).
- *   Default: the `shared/` folder beside the package's folder, when there is one.
+ * - home: a folder with `models/` and `data/` (the layout of the project's `shared/` folder), where the
+ *   zoo's ImageNet and MNIST models and the data sets are. In order: the `home` option
+ *   (`models.load(name, { home })`, `--home DIR`), `ADVX_HOME`, the `shared/` folder beside the package
+ *   when there is one (a checkout of the repository), else `~/.advx`.
  * - `ADVX_FASHION_MNIST`: the Fashion-MNIST IDX files. Default: Debian's `dataset-fashion-mnist` path.
  * - `ADVX_CACHE`: where advx keeps what it downloads or derives (model downloads, fetched zoo models,
  *   ONNX exports). Default: `~/.cache/advx`.
@@ -15,18 +17,48 @@ import { fileURLToPath } from 'node:url';
 /** The package root (the folder holding package.json), found from this compiled file. */
 export const packageRoot: string = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export function advxHome(): string {
-  const fromEnv = process.env.ADVX_HOME;
-  if (fromEnv !== undefined && fromEnv !== '') return resolve(fromEnv);
-  return resolve(packageRoot, '..', 'shared');
+/** What to say when something is missing from the home folder. */
+export const HOME_HINT =
+  'the folder holding models/ and data/ is set by --home DIR, ADVX_HOME or the home option of models.load';
+
+/** The settings the home folder is chosen from (see `advxHome`). */
+export interface HomeSettings {
+  /** The `home` option or `--home`. */
+  option?: string;
+  /** ADVX_HOME. */
+  env?: string;
+  /** The package's folder: a checkout keeps `shared/` beside it. */
+  packageDir: string;
+  /** The user's home folder. */
+  userHome: string;
+  exists: (path: string) => boolean;
 }
 
-export function sharedModelsDir(): string {
-  return join(advxHome(), 'models');
+/** The home folder: the option, else ADVX_HOME, else `shared/` beside the package if there, else ~/.advx. */
+export function chooseHome(settings: HomeSettings): string {
+  for (const given of [settings.option, settings.env]) {
+    if (given !== undefined && given.trim() !== '') return resolve(given.trim());
+  }
+  const beside = resolve(settings.packageDir, '..', 'shared');
+  return settings.exists(beside) ? beside : join(settings.userHome, '.advx');
 }
 
-export function sharedDataDir(): string {
-  return join(advxHome(), 'data');
+export function advxHome(home?: string): string {
+  return chooseHome({
+    option: home,
+    env: process.env.ADVX_HOME,
+    packageDir: packageRoot,
+    userHome: homedir(),
+    exists: existsSync,
+  });
+}
+
+export function sharedModelsDir(home?: string): string {
+  return join(advxHome(home), 'models');
+}
+
+export function sharedDataDir(home?: string): string {
+  return join(advxHome(home), 'data');
 }
 
 /** Models that ship inside the package (the embedded default). */

@@ -23,5 +23,6 @@ export {
 } from './model-server.js';
 export { ModelServiceError } from './json-client.js';
 export { fetchZooModel, zooModelStatuses } from './zoo-fetch.js';
+export { zooNameOfFolder } from './zoo-folder.js';
 export * from './photo-accuracy.js';
 export type { ServiceInfo } from './service-protocol.js';

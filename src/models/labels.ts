@@ -1,7 +1,7 @@
 /** Class names for the zoo's data sets. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sharedDataDir } from '../data/locations.js';
+import { HOME_HINT, sharedDataDir } from '../data/locations.js';
 
 export interface ImagenetClass {
   index: number;
@@ -9,28 +9,34 @@ export interface ImagenetClass {
   name: string;
 }
 
-let imagenet: ImagenetClass[] | null = null;
+/** Class lists read, by file. */
+const imagenet = new Map<string, ImagenetClass[]>();
 
-/** The 1000 ImageNet classes in the standard (sorted-wnid, Keras/PyTorch) order. */
-export function imagenetClasses(): ImagenetClass[] {
-  if (imagenet !== null) return imagenet;
-  const file = join(sharedDataDir(), 'imagenet-classes', 'imagenet_class_index.json');
-  if (!existsSync(file)) throw new Error(`ImageNet class list not found at ${file} (set ADVX_HOME)`);
+/**
+ * The 1000 ImageNet classes in the standard (sorted-wnid, Keras/PyTorch) order, from
+ * `data/imagenet-classes` of the home folder (`home`, default: see data/locations.ts).
+ */
+export function imagenetClasses(home?: string): ImagenetClass[] {
+  const file = join(sharedDataDir(home), 'imagenet-classes', 'imagenet_class_index.json');
+  const known = imagenet.get(file);
+  if (known !== undefined) return known;
+  if (!existsSync(file)) throw new Error(`ImageNet class list not found at ${file} (${HOME_HINT})`);
   const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, [string, string]>;
-  imagenet = Object.entries(raw)
+  const classes = Object.entries(raw)
     .map(([i, [wnid, name]]) => ({ index: Number(i), wnid, name }))
     .sort((a, b) => a.index - b.index);
-  return imagenet;
+  imagenet.set(file, classes);
+  return classes;
 }
 
-export function imagenetLabels(): string[] {
-  return imagenetClasses().map((c) => c.name);
+export function imagenetLabels(home?: string): string[] {
+  return imagenetClasses(home).map((c) => c.name);
 }
 
 /** outputOrder for a network whose outputs follow `wnidsInNetworkOrder`: canonical j -> network index. */
-export function outputOrderFromWnids(wnidsInNetworkOrder: readonly string[]): number[] {
+export function outputOrderFromWnids(wnidsInNetworkOrder: readonly string[], home?: string): number[] {
   const position = new Map(wnidsInNetworkOrder.map((w, i) => [w, i]));
-  return imagenetClasses().map((c) => {
+  return imagenetClasses(home).map((c) => {
     const i = position.get(c.wnid);
     if (i === undefined)
       throw new Error(`class ${c.wnid} (${c.name}) is missing from the network's class list`);

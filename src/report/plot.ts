@@ -1,9 +1,9 @@
 /**
  * Charts as SVG (vega-lite compiled to vega, rendered headless) and PNG (resvg). Generic: a line chart of
- * y against x with one coloured line (and point marks) per series.
+ * y against x with one coloured line (and point marks) per series. vega and vega-lite load on the first
+ * chart drawn, not with the library (together ~1 s of start-up).
  */
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import type * as vl from 'vega-lite';
 import { SVG_FONT_FAMILY, svgToPng } from './svg-png.js';
 
 export interface LinePoint {
@@ -66,7 +66,8 @@ export function lineChartSpec(points: readonly LinePoint[], options: LineChartOp
 
 /** Renders a vega-lite spec to an SVG string (no browser, no canvas). */
 export async function vegaLiteToSvg(spec: vl.TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
+  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {

@@ -293,6 +293,10 @@ async function evaluateOnQueueAction(
 ): Promise<EvaluateOutput> {
   if (flags.queue === undefined)
     throw new UsageError(`--${flags.attach ? 'attach' : 'shard-size'}: only with --queue`);
+  if (flags.home !== undefined)
+    throw new UsageError(
+      '--home: not with --queue; each advx worker finds zoo models in its own ADVX_HOME (set it where the workers run)',
+    );
   const queue = flags.queue;
   const line = (text: string) => (flags.json ? undefined : out(`${text}\n`));
   const warn = (text: string) => (flags.json ? err(`advx: ${text}\n`) : out(`${text}\n`));
