@@ -30,7 +30,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const check = args.includes('--check');
 const readmePath = resolve(args.find((a) => !a.startsWith('--')) ?? join(root, 'README.md'));
-const photos = join(process.env.ADVX_HOME ?? join(root, '..', 'shared'), 'data', 'imagenet-sample-images');
+const { sharedDataDir } = await import(join(root, 'dist', 'data', 'locations.js'));
+const photos = join(sharedDataDir(), 'imagenet-sample-images');
 const MARKER = '<!-- docs -->';
 
 /** A scratch folder where the README's commands run as a user would run them. */

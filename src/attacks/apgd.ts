@@ -32,7 +32,13 @@ import type { Loss } from '../models/loss.js';
 import type { Bounds, LossGradient, Model } from '../models/model.js';
 import { criterionFlags, FixedEpsilonAttack, type AttackContext } from './attack.js';
 import { attackGoal, requireDifferentiable } from './loss-gradient.js';
-import { checkChoice, checkInRange, checkInteger, definedOptions } from './option-checks.js';
+import {
+  checkChoice,
+  checkInRange,
+  checkInteger,
+  checkRestartedAttack,
+  definedOptions,
+} from './option-checks.js';
 import { gatherRows, perRow, rowNorms, scatterRows, selectRows } from './per-input.js';
 import { cleanStart, passTargets, sourceLabels, targetClassCount } from './ranked-targets.js';
 
@@ -366,12 +372,9 @@ abstract class AutoPgdAttack extends FixedEpsilonAttack {
     this.options = { ...DEFAULTS, ...definedOptions(options) };
     const o = this.options;
     const name = this.constructor.name;
-    this.norm = checkChoice(name, 'norm', o.norm, ['linf', 'l2'] as const);
-    checkInteger(name, 'steps', o.steps, 1);
-    checkInteger(name, 'restarts', o.restarts, 1);
+    this.norm = checkRestartedAttack(name, o);
     checkInteger(name, 'eotIterations', o.eotIterations, 1);
     checkInRange(name, 'rho', o.rho, 0, 1, true);
-    if (!Number.isFinite(o.seed)) throw new Error(`${name}: seed must be a finite number (got ${o.seed})`);
   }
 
   describe(): Record<string, unknown> {

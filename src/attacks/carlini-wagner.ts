@@ -23,7 +23,8 @@ import { criterionFlags, MinimizationAttack, type AttackContext } from './attack
 import { BestAdversarial } from './best-adversarial.js';
 import { attackGoal, requireDifferentiable } from './loss-gradient.js';
 import { perRow, perturbationNormValues } from './per-input.js';
-import { checkInteger, checkNonNegative, checkPositive, withDefaults } from './minimization-options.js';
+import { checkNonNegative, checkPositive, withDefaults } from './minimization-options.js';
+import { checkInteger } from './option-checks.js';
 
 export interface CarliniWagnerOptions {
   /** Steps of the binary search over the constant c. */

@@ -18,7 +18,8 @@ import { criterionFlags, MinimizationAttack, type AttackContext } from './attack
 import { BestAdversarial } from './best-adversarial.js';
 import { cosineAnnealing } from './cosine-annealing.js';
 import { attackGoal, requireDifferentiable } from './loss-gradient.js';
-import { checkInteger, checkPositive, withDefaults } from './minimization-options.js';
+import { checkPositive, withDefaults } from './minimization-options.js';
+import { checkInteger } from './option-checks.js';
 import {
   perRow,
   perturbationNormValues,

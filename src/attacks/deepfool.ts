@@ -17,7 +17,8 @@ import type { Loss } from '../models/loss.js';
 import { disposeLossGradient, type LossGradient, type Model } from '../models/model.js';
 import { criterionFlags, MinimizationAttack, type AttackContext } from './attack.js';
 import { requireDifferentiable } from './loss-gradient.js';
-import { checkInteger, checkNonNegative, withDefaults } from './minimization-options.js';
+import { checkNonNegative, withDefaults } from './minimization-options.js';
+import { checkInteger } from './option-checks.js';
 import { gatherRows, perRow, rowNorms, scatterRows } from './per-input.js';
 
 export interface DeepFoolOptions {

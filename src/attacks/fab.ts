@@ -30,7 +30,13 @@ import type { Model } from '../models/model.js';
 import { criterionFlags, FixedEpsilonAttack, type AttackContext } from './attack.js';
 import { projectOntoHyperplane, type ProjectionNorm } from './fab-projections.js';
 import { attackGoal, requireDifferentiable } from './loss-gradient.js';
-import { checkChoice, checkInRange, checkInteger, checkPositive, definedOptions } from './option-checks.js';
+import {
+  checkInRange,
+  checkInteger,
+  checkPositive,
+  checkRestartedAttack,
+  definedOptions,
+} from './option-checks.js';
 import { cleanStart, passTargets, sourceLabels, targetClassCount } from './ranked-targets.js';
 
 export interface FabOptions {
@@ -277,13 +283,10 @@ abstract class FabAttack extends FixedEpsilonAttack {
     this.options = { ...DEFAULTS, ...definedOptions(options) };
     const o = this.options;
     const name = this.constructor.name;
-    this.norm = checkChoice(name, 'norm', o.norm, ['linf', 'l2'] as const);
-    checkInteger(name, 'steps', o.steps, 1);
-    checkInteger(name, 'restarts', o.restarts, 1);
+    this.norm = checkRestartedAttack(name, o);
     checkInRange(name, 'alphaMax', o.alphaMax, 0, 1, true);
     checkPositive(name, 'eta', o.eta);
     checkInRange(name, 'beta', o.beta, 0, 1, true);
-    if (!Number.isFinite(o.seed)) throw new Error(`${name}: seed must be a finite number (got ${o.seed})`);
   }
 
   describe(): Record<string, unknown> {

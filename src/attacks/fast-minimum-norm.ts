@@ -22,7 +22,8 @@ import { criterionFlags, MinimizationAttack, type AttackContext } from './attack
 import { BestAdversarial } from './best-adversarial.js';
 import { cosineAnnealing } from './cosine-annealing.js';
 import { attackGoal, requireDifferentiable } from './loss-gradient.js';
-import { checkInteger, checkPositive, withDefaults } from './minimization-options.js';
+import { checkPositive, withDefaults } from './minimization-options.js';
+import { checkInteger } from './option-checks.js';
 import { projectRows, rowNorms, unitL2Rows, valuesAndDispose } from './per-input.js';
 
 export interface FMNOptions {

@@ -81,3 +81,15 @@ export function checkChoice<T extends string>(
 export function definedOptions<T extends object>(options: T): Partial<T> {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** The options APGD and FAB share: the norm (Linf or L2), steps, restarts and a finite seed. */
+export function checkRestartedAttack(
+  attack: string,
+  o: { norm: string; steps: number; restarts: number; seed: number },
+): 'linf' | 'l2' {
+  const norm = checkChoice(attack, 'norm', o.norm, ['linf', 'l2'] as const);
+  checkInteger(attack, 'steps', o.steps, 1);
+  checkInteger(attack, 'restarts', o.restarts, 1);
+  if (!Number.isFinite(o.seed)) throw fail('seed', `${attack}: seed must be a finite number (got ${o.seed})`);
+  return norm;
+}
