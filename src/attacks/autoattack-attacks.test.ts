@@ -119,7 +119,7 @@ function linearProblem() {
     },
   );
   const points = tf.randomUniform([6, 4, 4, 1], 0.45, 0.55, 'float32', 9) as Tensor4D;
-  const flat = points.reshape([6, d]).arraySync() as number[][];
+  const flat = tf.reshape(points, [6, d]).arraySync() as number[][];
   const logits = flat.map((p) =>
     Array.from({ length: k }, (_, c) => p.reduce((s, v, i) => s + v * w[i][c], 0)),
   );
@@ -156,7 +156,7 @@ test('linear model: nothing succeeds below the smallest perturbation; the gradie
       const smallest = problem.smallest(norm);
       for (const [name, make, above] of cases) {
         for (let n = 0; n < smallest.length; n++) {
-          const point = problem.points.slice([n, 0, 0, 0], [1, 4, 4, 1]);
+          const point = tf.slice(problem.points, [n, 0, 0, 0], [1, 4, 4, 1]);
           const label = [problem.y[n]];
           const low = await make(norm).run(problem.net, point, label, { epsilons: smallest[n] * 0.99 });
           assert.equal(
@@ -214,7 +214,7 @@ function counting(inner: Model, options: { gradients?: boolean; failAt?: number 
 }
 
 test('APGD averages eotIterations gradients per step; APGD-T and FAB-T run once per target class', async () => {
-  const x2 = x.slice([0, 0, 0, 0], [2, 28, 28, 1]);
+  const x2 = tf.slice(x, [0, 0, 0, 0], [2, 28, 28, 1]);
   const y2 = labels.slice(0, 2);
   const eps = 1e-4; // nothing is fooled: every run goes its full length
   const eot = counting(model);

@@ -163,7 +163,9 @@ export async function fromBlob(blob: Blob, target: ImageTarget): Promise<Tensor4
 function singleImage(image: Tensor3D | Tensor4D, where: string): Tensor3D {
   if (image.rank === 4 && image.shape[0] !== 1)
     throw new Error(`${where}: expected one image, got a batch of ${image.shape[0]}`);
-  const one = (image.rank === 4 ? image.reshape(image.shape.slice(1)) : image) as Tensor3D;
+  const one = (
+    image.rank === 4 ? tf.reshape(image, image.shape.slice(1) as [number, number, number]) : image
+  ) as Tensor3D;
   if (one.rank !== 3 || (one.shape[2] !== 1 && one.shape[2] !== 3))
     throw new Error(`${where}: images must be [height, width, 1 or 3], got [${image.shape}]`);
   return one;

@@ -68,9 +68,10 @@ export function jacobianSigns(
     const size = Math.min(batchSize, count - start);
     const signs = tf.tidy(() => {
       const x = tf.tensor2d(rows.subarray(start * d, (start + size) * d), [size, d]);
-      const onehot = tf
-        .oneHot(tf.tensor1d(labels.subarray(start, start + size), 'int32'), k)
-        .toFloat() as Tensor2D;
+      const onehot = tf.cast(
+        tf.oneHot(tf.tensor1d(labels.subarray(start, start + size), 'int32'), k),
+        'float32',
+      ) as Tensor2D;
       const grad = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(model.logitsFlat(input as Tensor2D), onehot)))(
         x,
       );

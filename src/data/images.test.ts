@@ -18,7 +18,7 @@ const colour = join(photos, 'n07747607_orange.JPEG');
 const gray = join(photos, 'n02096051_Airedale.JPEG');
 
 function minMax(t: tf.Tensor): [number, number] {
-  return tf.tidy(() => [t.min().dataSync()[0], t.max().dataSync()[0]]);
+  return tf.tidy(() => [tf.min(t).dataSync()[0], tf.max(t).dataSync()[0]]);
 }
 
 test('loadImages: 224x224x3 ImageNet target, bounds [-1,1], crop', async () => {
@@ -31,7 +31,7 @@ test('loadImages: 224x224x3 ImageNet target, bounds [-1,1], crop', async () => {
   assert.ok(hi - lo > 1, 'a real photo uses much of the range');
   // Same pixels as decode -> shorter side 256 -> centre crop 224 -> linear map to [-1,1].
   const expected = resizeShorterSideAndCenterCrop(readImageFile(colour), 224);
-  const first = tf.tidy(() => x.slice([0, 0, 0, 0], [1, -1, -1, -1]).dataSync());
+  const first = tf.tidy(() => tf.slice(x, [0, 0, 0, 0], [1, -1, -1, -1]).dataSync());
   let maxErr = 0;
   for (let i = 0; i < expected.data.length; i++)
     maxErr = Math.max(maxErr, Math.abs(first[i] - (expected.data[i] / 255) * 2 + 1));

@@ -66,6 +66,15 @@ export function embeddedModelsDir(): string {
   return join(packageRoot, 'models');
 }
 
+/**
+ * A model folder given as the name of one that ships inside the package (`fashion-mnist-gan`) or as a
+ * path: a name with no path separator is an embedded model when the package has one of that name.
+ */
+export function embeddedModelOrPath(spec: string): string {
+  const embedded = join(embeddedModelsDir(), spec);
+  return !/[/\\]/.test(spec) && existsSync(join(embedded, 'model.json')) ? embedded : spec;
+}
+
 export function defaultCacheDir(): string {
   const fromEnv = process.env.ADVX_CACHE;
   return fromEnv !== undefined && fromEnv.trim() !== ''

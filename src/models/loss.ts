@@ -52,7 +52,7 @@ export function checkLoss(loss: Loss, batch: number, numClasses: number): void {
 }
 
 function oneHot(labels: readonly number[], k: number): Tensor2D {
-  return tf.oneHot(tf.tensor1d(labels as number[], 'int32'), k).toFloat() as Tensor2D;
+  return tf.cast(tf.oneHot(tf.tensor1d(labels as number[], 'int32'), k), 'float32') as Tensor2D;
 }
 
 /** The logit at the one-hot position `mask` per row (differentiable; the mask is not). */
@@ -63,7 +63,7 @@ function pickLogit(logits: Tensor2D, mask: Tensor2D): Tensor1D {
 /** Largest logit other than the one marked by `mask` (one-hot), per row; a tie goes to the first index. */
 function maxOther(logits: Tensor2D, mask: Tensor2D): Tensor1D {
   const index = tf.argMax(tf.sub(logits, tf.mul(mask, 1e30)), 1);
-  return pickLogit(logits, tf.oneHot(index, logits.shape[1]).toFloat() as Tensor2D);
+  return pickLogit(logits, tf.cast(tf.oneHot(index, logits.shape[1]), 'float32') as Tensor2D);
 }
 
 /** A copy of `t` with no link to a gradient tape (tfjs has no stopGradient). */
@@ -75,7 +75,7 @@ function detached<T extends tf.Tensor>(t: T): T {
 function kthLargest(logits: Tensor2D, k: number): Tensor1D {
   const { indices } = tf.topk(detached(logits), k);
   const index = tf.squeeze(tf.slice(indices, [0, k - 1], [-1, 1]), [1]) as Tensor1D;
-  return pickLogit(logits, tf.oneHot(index, logits.shape[1]).toFloat() as Tensor2D);
+  return pickLogit(logits, tf.cast(tf.oneHot(index, logits.shape[1]), 'float32') as Tensor2D);
 }
 
 /** Per-input value of `loss` for these logits (differentiable in tfjs). */

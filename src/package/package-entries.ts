@@ -1,4 +1,7 @@
-/** The files package.json names as ways in: `main`, `types`, `bin` and every target of `exports`. */
+/**
+ * The files package.json names as ways in: `main`, `types`, `bin`, every target of `exports`, and every
+ * file target of `imports` (its `#name` subpaths; targets in other packages are not files of this one).
+ */
 import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 
@@ -7,6 +10,7 @@ interface PackageJson {
   types?: string;
   bin?: string | Record<string, string>;
   exports?: unknown;
+  imports?: unknown;
 }
 
 function targetsOf(exportsField: unknown): string[] {
@@ -19,7 +23,8 @@ function targetsOf(exportsField: unknown): string[] {
 export function packageEntries(packageDir: string): string[] {
   const json = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as PackageJson;
   const bins = typeof json.bin === 'string' ? [json.bin] : Object.values(json.bin ?? {});
-  const all = [json.main, json.types, ...bins, ...targetsOf(json.exports)].filter(
+  const own = targetsOf(json.imports).filter((p) => p.startsWith('./'));
+  const all = [json.main, json.types, ...bins, ...targetsOf(json.exports), ...own].filter(
     (p): p is string => typeof p === 'string',
   );
   return [...new Set(all.map((p) => posix.normalize(p)))];

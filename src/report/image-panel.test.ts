@@ -19,8 +19,8 @@ test('Fashion-MNIST panel: layout, default scale 4, original | mid-grey-centred 
   const rows = [0, 1].map((n) => {
     const original = tf.tensor3d(ds.images.subarray(n * 784, (n + 1) * 784), [28, 28, 1]);
     // A sign perturbation of size 0.1 as FGSM makes, then clipped into [0,1].
-    const perturbation = tf.tidy(() => tf.sign(tf.sub(original, 0.5)).mul(0.1) as Tensor3D);
-    const adversarial = tf.tidy(() => original.add(perturbation).clipByValue(0, 1) as Tensor3D);
+    const perturbation = tf.tidy(() => tf.mul(tf.sign(tf.sub(original, 0.5)), 0.1) as Tensor3D);
+    const adversarial = tf.tidy(() => tf.clipByValue(tf.add(original, perturbation), 0, 1) as Tensor3D);
     return { original, perturbation, adversarial, caption: `image ${n}` };
   });
   assert.equal(defaultPanelScale(28, 28), 4);

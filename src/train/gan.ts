@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { tf, type Tensor2D, type Tensor4D } from '../engine/tf.js';
 import { useUnfusedLayersUnderGradients } from '../engine/unfused-layers.js';
 import { encodePngBytes } from '../data/png.js';
+import { embeddedModelOrPath } from '../data/locations.js';
 import type { ImageDataset } from '../data/datasets.js';
 import { Rng } from '../engine/random.js';
 import { loadNetwork } from '../models/model-files.js';
@@ -266,8 +267,12 @@ export function sampleGridPng(generator: tf.LayersModel, z: Tensor2D, cols: numb
   return encodePngBytes(out, height, width, 1);
 }
 
-/** Loads a generator saved by `advx train gan` (a folder with model.json, or the model.json itself). */
-export async function loadGenerator(path: string): Promise<tf.LayersModel> {
+/**
+ * Loads a generator saved by `advx train gan`: a folder with model.json, the model.json itself, or the name
+ * of the one that ships with advx (`fashion-mnist-gan`).
+ */
+export async function loadGenerator(spec: string): Promise<tf.LayersModel> {
+  const path = embeddedModelOrPath(spec);
   const dir = resolve(path.endsWith('.json') ? join(path, '..') : path);
   if (!existsSync(join(dir, 'model.json'))) throw new Error(`${dir}: no generator model.json there`);
   const { net: loaded } = await loadNetwork(dir);

@@ -1,0 +1,42 @@
+/**
+ * The package as a user gets it: `npm pack` of the built checkout, installed with npm into a new project
+ * folder. Repository tooling for the package's own checks (not shipped).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+function npm(args: string[], cwd: string): string {
+  const run = spawnSync('npm', args, {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    // onnxruntime-node ships its CPU binary: never let its install script download one.
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+  });
+  if (run.status !== 0)
+    throw new Error(`npm ${args.join(' ')} failed (exit ${run.status}):\n${run.stderr.trim()}`);
+  return run.stdout;
+}
+
+/** Packs `packageDir` (already built) into `destination`; returns the tarball's path. */
+export function packTarball(packageDir: string, destination: string): string {
+  mkdirSync(destination, { recursive: true });
+  const [packed] = JSON.parse(
+    npm(['pack', '--json', '--ignore-scripts', '--pack-destination', destination], packageDir),
+  ) as { filename: string }[];
+  return join(destination, packed.filename);
+}
+
+/**
+ * A new ES-module project in `project` with `tarball` installed as a dependency, the way a user installs
+ * it (peer dependencies installed by npm). Packages come from npm's cache where it has them.
+ */
+export function installInScratchProject(tarball: string, project: string): void {
+  mkdirSync(project, { recursive: true });
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'advx-scratch', version: '1.0.0', private: true, type: 'module' }, null, 2),
+  );
+  npm(['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], project);
+}
