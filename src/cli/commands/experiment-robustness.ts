@@ -10,38 +10,16 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { initEngine } from '../../engine/backend.js';
-import { tf } from '../../engine/tf.js';
-import { loadFashionMnist } from '../../data/datasets.js';
 import { embeddedModelsDir } from '../../data/locations.js';
-import { writePngFile } from '../../data/png.js';
-import { writeTextFile } from '../../experiments/csv.js';
-import {
-  ROBUSTNESS_MAX_SEED,
-  robustnessExperiment,
-  type RobustnessClassifier,
-  type RobustnessResult,
-  type RobustnessSettings,
-} from '../../experiments/robustness.js';
-import {
-  ROBUSTNESS_CSV_FILE,
-  ROBUSTNESS_PNG_FILE,
-  ROBUSTNESS_SVG_FILE,
-  robustnessCsv,
-  robustnessPlot,
-  robustnessTable,
-} from '../../experiments/robustness-writers.js';
-import { loadModel } from '../../models/load.js';
-import type { Model } from '../../models/model.js';
-import { loadGenerator } from '../../train/gan.js';
-import { gatherImages } from '../../train/train-classifier.js';
-import { asUsage, UsageError } from '../errors.js';
-import { parseEpsilons, parseInteger, parseNumber, parseSeed } from '../options.js';
+import { initEngine } from '../../engine/backend.js';
+import { ROBUSTNESS_MAX_SEED, type RobustnessSettings } from '../../experiments/robustness.js';
+import { prepareRobustnessRun, type RobustnessRun } from '../../experiments/robustness-run.js';
 import { LIMITS } from '../../limits.js';
+import { asUsage, UsageError } from '../errors.js';
+import { getExperimentCommand } from '../experiment-command.js';
+import { parseEpsilons, parseInteger, parseNumber, parseSeed } from '../options.js';
 import { progressBar } from '../progress.js';
-import { table } from '../tables.js';
-import { getExperimentCommand } from './experiment.js';
-import { defaultOutDir, prepareOutDir } from './experiment-options.js';
+import { renderRobustnessRun } from '../render-robustness.js';
 
 export interface RobustnessFlags {
   model: string;
@@ -118,77 +96,36 @@ export function parseRobustnessSettings(flags: RobustnessFlags): RobustnessSetti
 export async function robustnessAction(
   flags: RobustnessFlags,
   out: (s: string) => void = (s) => process.stdout.write(s),
-) {
+): Promise<RobustnessRun> {
   const settings = await asUsage(() => parseRobustnessSettings(flags));
   const images = await asUsage(() => parseInteger(flags.images, '--images', 1));
   const projectionImages = await asUsage(() =>
     parseInteger(flags.projectionImages, '--projection-images', 1),
   );
-  const data = await asUsage(() => loadFashionMnist('test', images));
   await initEngine();
-  const outDir = flags.out ?? defaultOutDir('robustness');
-  prepareOutDir(outDir, [ROBUSTNESS_CSV_FILE, ROBUSTNESS_PNG_FILE, ROBUSTNESS_SVG_FILE], flags.force);
-  const loaded: Model[] = [];
-  let generator: tf.LayersModel | null = null;
-  const x = gatherImages(
-    data,
-    Array.from({ length: data.count }, (_, i) => i),
+  const prepared = await asUsage(() =>
+    prepareRobustnessRun({
+      model: flags.model,
+      robustModel: flags.robustModel === 'none' ? undefined : flags.robustModel,
+      generator: flags.generator === 'none' ? undefined : generatorPath(flags.generator),
+      images,
+      projectionImages,
+      settings,
+      out: flags.out,
+      force: flags.force,
+    }),
   );
+  const bar = progressBar('robustness');
+  let run: RobustnessRun;
   try {
-    const natural = await asUsage(() => loadModel(flags.model));
-    loaded.push(natural);
-    const classifiers: RobustnessClassifier[] = [{ label: natural.name, model: natural, defense: 'none' }];
-    if (flags.robustModel !== 'none') {
-      const robust = await asUsage(() => loadModel(flags.robustModel));
-      loaded.push(robust);
-      classifiers.push({ label: robust.name, model: robust, defense: 'adversarial-training' });
-    }
-    if (flags.generator !== 'none')
-      generator = await asUsage(() => loadGenerator(generatorPath(flags.generator)));
-    const bar = progressBar('robustness');
-    let result: RobustnessResult;
-    try {
-      result = await robustnessExperiment({
-        classifiers,
-        projection: generator === null ? undefined : { generator, classifier: classifiers[0] },
-        x,
-        labels: Array.from(data.labels),
-        projectionImages,
-        settings,
-        onProgress: (label, done, total) => bar.update(done, total, label),
-      });
-    } finally {
-      bar.stop();
-    }
-    const csvPath = join(outDir, ROBUSTNESS_CSV_FILE);
-    const pngPath = join(outDir, ROBUSTNESS_PNG_FILE);
-    const svgPath = join(outDir, ROBUSTNESS_SVG_FILE);
-    writeTextFile(csvPath, robustnessCsv(result), { overwrite: true });
-    const plot = await robustnessPlot(result);
-    writeTextFile(svgPath, plot.svg, { overwrite: true });
-    writePngFile(pngPath, plot.png, { overwrite: true });
-    if (flags.json) {
-      out(JSON.stringify({ ...result, csv: csvPath, png: pngPath, svg: svgPath }, null, 2) + '\n');
-    } else {
-      const { head, rows } = robustnessTable(result);
-      const projected =
-        generator === null ? '' : ` (projection defense: first ${Math.min(projectionImages, data.count)})`;
-      const projection =
-        generator === null
-          ? ''
-          : `; projection L=${settings.projection.steps}, R=${settings.projection.restarts}, lr ${settings.projection.lr}; EOT over ${settings.eotSamples}; latent-space ${settings.latentSteps ?? 200} steps`;
-      out(
-        `robust accuracy on the first ${data.count} Fashion-MNIST test images${projected}; ` +
-          `PGD ${settings.steps} steps of ${settings.relStepsize} eps, random start, ${settings.restarts} restart${settings.restarts > 1 ? 's' : ''}${projection}\n` +
-          `${table(head, rows)}\n${csvPath}\n${pngPath}\n`,
-      );
-    }
-    return { result, csv: csvPath, png: pngPath, svg: svgPath };
+    run = await prepared.run((label, done, total) => bar.update(done, total, label));
   } finally {
-    x.dispose();
-    loaded.forEach((m) => m.dispose());
-    generator?.dispose();
+    bar.stop();
   }
+  if (flags.json)
+    out(JSON.stringify({ ...run.result, csv: run.csv, png: run.png, svg: run.svg }, null, 2) + '\n');
+  else out(renderRobustnessRun(run, { ...prepared, projectionImages }));
+  return run;
 }
 
 export function registerRobustnessCommand(program: Command): void {

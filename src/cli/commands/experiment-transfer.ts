@@ -6,39 +6,28 @@
  * Papernot et al.'s cross-technique transferability matrix (the book's Figure 10.4): trains the models,
  * crafts adversarial examples on each, and writes `transfer-<dataset>.{csv,json,png}` to --out.
  */
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { writePngFile } from '../../data/png.js';
 import { initEngine } from '../../engine/backend.js';
-import { writeTextFile } from '../../experiments/csv.js';
 import {
   TRANSFER_ATTACKS,
   TRANSFER_DATASETS,
   TRANSFER_FAMILIES,
-  loadTransferData,
-  transferExperiment,
   type TransferAttack,
   type TransferDataset,
   type TransferExperimentOptions,
-  type TransferExperimentResult,
   type TransferFamily,
-  type TransferProgress,
 } from '../../experiments/transfer.js';
 import {
-  transferCsv,
-  transferDetails,
-  transferFiles,
-  transferHeatmap,
-  transferJson,
-  transferSummary,
-  transferTable,
-} from '../../experiments/transfer-writers.js';
+  DEFAULT_TRANSFER_SAMPLES,
+  prepareTransferRun,
+  type TransferRun,
+} from '../../experiments/transfer-run.js';
 import { asUsage, UsageError } from '../errors.js';
+import { getExperimentCommand } from '../experiment-command.js';
 import { parseEpsilons, parseInteger } from '../options.js';
-import { progressBar, type Progress } from '../progress.js';
-import { table } from '../tables.js';
-import { getExperimentCommand } from './experiment.js';
-import { defaultOutDir, prepareOutDir } from './experiment-options.js';
+import { renderTransferExperiment, transferPhaseBars, transferRunJson } from '../render-transfer.js';
+
+export { renderTransferExperiment } from '../render-transfer.js';
 
 export interface TransferFlags {
   dataset?: string;
@@ -61,7 +50,7 @@ export const TRANSFER_DEFAULTS = {
   models: TRANSFER_FAMILIES.join(','),
   attack: 'fgsm',
   eps: '0.3',
-  samples: 500,
+  samples: DEFAULT_TRANSFER_SAMPLES,
   seed: '0',
   substituteSeeds: '300',
   substituteRounds: '4',
@@ -140,98 +129,37 @@ export function parseTransferFlags(flags: TransferFlags): ParsedTransferFlags {
   };
 }
 
-const PHASE_TITLES: Record<TransferProgress['phase'], string> = {
-  train: 'training',
-  craft: 'crafting',
-  evaluate: 'evaluating',
-};
-
-/** One progress bar per phase (training, evaluating, crafting, evaluating), on stderr. */
-function phaseBars(): { update: (p: TransferProgress) => void; stop: () => void } {
-  let phase: TransferProgress['phase'] | null = null;
-  let bar: Progress | null = null;
-  return {
-    update(p) {
-      if (p.phase !== phase) {
-        bar?.stop();
-        phase = p.phase;
-        bar = progressBar(PHASE_TITLES[p.phase]);
-      }
-      bar?.update(p.done, p.total, p.label);
-    },
-    stop() {
-      bar?.stop();
-    },
-  };
-}
-
-export function renderTransferExperiment(result: TransferExperimentResult): string {
-  const { head, rows } = transferTable(result);
-  return [
-    ...transferSummary(result),
-    table(head, rows),
-    ...transferDetails(result),
-    `${result.seconds.toFixed(0)} s`,
-  ].join('\n');
-}
-
-export interface TransferReport {
-  result: TransferExperimentResult;
-  files: { csv: string; json: string; png: string };
-}
+export type TransferReport = TransferRun;
 
 export async function transferAction(
   flags: TransferFlags,
   out: (s: string) => void = (s) => process.stdout.write(s),
 ): Promise<TransferReport> {
   const parsed = parseTransferFlags(flags);
-  const { dataset, options } = parsed;
   await initEngine();
-  const data = await asUsage(() => {
-    try {
-      return loadTransferData(dataset, { trainSize: parsed.trainSize, seed: options.seed });
-    } catch (error) {
-      const message = (error as Error).message;
-      throw /train size/.test(message)
-        ? new UsageError(`--train-size: ${message.replace(/^transfer: train size /, '')}`)
-        : error;
-    }
-  });
-  const samples = parsed.samples ?? Math.min(TRANSFER_DEFAULTS.samples, data.test.count);
-  if (samples > data.test.count)
-    throw new UsageError(
-      `--samples: ${samples} asked, the ${dataset} test split has ${data.test.count} images`,
-    );
-  const seeds = options.substitute?.seeds ?? 0;
-  if (options.models.some((m) => m === 'knn' || m === 'ens') && seeds > data.train.count)
-    throw new UsageError(
-      `--substitute-seeds: ${seeds} asked, the ${dataset} training split has ${data.train.count} images`,
-    );
-  const outDir = flags.out ?? defaultOutDir(`transfer-${dataset}`);
-  const names = transferFiles(dataset);
-  prepareOutDir(outDir, [names.csv, names.json, names.png], flags.force);
-
-  const bars = phaseBars();
-  let result: TransferExperimentResult;
+  const prepared = await asUsage(() =>
+    prepareTransferRun({
+      ...parsed,
+      out: flags.out,
+      force: flags.force,
+      optionNames: {
+        samples: '--samples',
+        trainSize: '--train-size',
+        substituteSeeds: '--substitute-seeds',
+      },
+    }),
+  );
+  const bars = transferPhaseBars();
+  let report: TransferReport;
   try {
-    result = await transferExperiment(data, { ...options, samples, onProgress: (p) => bars.update(p) });
+    report = await prepared.run((p) => bars.update(p));
   } finally {
     bars.stop();
   }
-  const files = {
-    csv: join(outDir, names.csv),
-    json: join(outDir, names.json),
-    png: join(outDir, names.png),
-  };
-  writeTextFile(files.csv, transferCsv(result), { overwrite: true });
-  writeTextFile(files.json, transferJson(result), { overwrite: true });
-  writePngFile(files.png, (await transferHeatmap(result)).png, { overwrite: true });
-  if (flags.json) {
-    out(JSON.stringify({ ...JSON.parse(transferJson(result)), files }, null, 2) + '\n');
-  } else {
-    out(`${renderTransferExperiment(result)}\n${files.csv}\n${files.json}\n${files.png}\n`);
-  }
-  return { result, files };
+  const { result, files } = report;
+  if (flags.json) out(transferRunJson(report));
+  else out(`${renderTransferExperiment(result)}\n${files.csv}\n${files.json}\n${files.png}\n`);
+  return report;
 }
 
 export function registerTransferCommand(program: Command): void {
