@@ -8,9 +8,7 @@
  * the adversarially trained CNN and the GAN projection defense, under FGSM and PGD with restarts, and
  * for the projection also PGD ignoring it, BPDA and BPDA+EOT: CSV, plot (PNG + SVG) and a table.
  */
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { embeddedModelsDir } from '../../data/locations.js';
 import { initEngine } from '../../engine/backend.js';
 import { ROBUSTNESS_MAX_SEED, type RobustnessSettings } from '../../experiments/robustness.js';
 import { prepareRobustnessRun, type RobustnessRun } from '../../experiments/robustness-run.js';
@@ -62,11 +60,6 @@ export const ROBUSTNESS_DEFAULTS = {
   seed: '0',
 };
 
-/** `none` disables an entry; a bare name is looked up among the embedded models. */
-function generatorPath(spec: string): string {
-  return spec.includes('/') || spec.endsWith('.json') ? spec : join(embeddedModelsDir(), spec);
-}
-
 export function parseRobustnessSettings(flags: RobustnessFlags): RobustnessSettings {
   const positive = (text: string, option: string) => {
     const v = parseNumber(text, option);
@@ -107,7 +100,7 @@ export async function robustnessAction(
     prepareRobustnessRun({
       model: flags.model,
       robustModel: flags.robustModel === 'none' ? undefined : flags.robustModel,
-      generator: flags.generator === 'none' ? undefined : generatorPath(flags.generator),
+      generator: flags.generator === 'none' ? undefined : flags.generator, // a folder, or the shipped one's name
       images,
       projectionImages,
       settings,
