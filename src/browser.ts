@@ -12,6 +12,15 @@
  * const { clipped, success } = await new attacks.FGSM().run(model, x, y, { epsilons: 2 / 255 });
  * const png = images.toPngDataUrl(clipped, model.bounds);
  * ```
+ *
+ * ONNX models run on onnxruntime-web (an optional peer dependency: `npm install onnxruntime-web`), wasm
+ * provider, with the gradient graphs advx generates in Node too:
+ *
+ * ```ts
+ * import * as ort from 'onnxruntime-web/wasm';
+ * engine.useOnnxRuntime(ort, { wasmPaths: '/ort/' }); // where its .wasm/.mjs files are served; default: its own
+ * const onnxModel = await models.loadModel('/models/classifier.onnx', { labels });
+ * ```
  */
 export * as engine from './browser/engine.js';
 export * as models from './browser/models.js';

@@ -1,7 +1,8 @@
 /**
- * The page of `advx ui`: pick or drop a photo, a model (the zoo models the server has), an attack and eps;
- * tfjs computes everything here. `?backend=wasm` (or webgpu, webgl, cpu) picks the tfjs backend; by
- * default the first of webgpu, webgl, wasm, cpu that starts.
+ * The page of `advx ui`: pick or drop a photo, a model (the zoo models the server has, and an ONNX one
+ * when onnxruntime-web is installed), an attack and eps; tfjs (and onnxruntime-web for the ONNX model)
+ * computes everything here. `?backend=wasm` (or webgpu, webgl, cpu) picks the tfjs backend; by default
+ * the first of webgpu, webgl, wasm, cpu that starts.
  */
 import wasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -10,6 +11,7 @@ import { attacks, engine, models, tf } from '../src/browser.js';
 import type { Model } from '../src/browser.js';
 import type { Catalog, CatalogModel } from '../src/ui-server/catalog-types.js';
 import { attackPhoto, disposeResult } from './attack-photo.js';
+import { startOnnxRuntime } from './onnx-runtime.js';
 import { parseEpsilon } from './epsilon.js';
 import { renderResult } from './render.js';
 
@@ -41,17 +43,32 @@ function option(value: string, text: string, title: string): HTMLOptionElement {
   return Object.assign(document.createElement('option'), { value, textContent: text, title });
 }
 
-function modelOf(entry: CatalogModel): Promise<Model> {
+const isOnnx = (entry: CatalogModel) => entry.url.endsWith('.onnx');
+
+function showEngine(catalog: Catalog, backend: string, onnx: boolean): void {
+  const ort = onnx ? ` and onnxruntime-web ${catalog.onnxRuntime?.version} (wasm)` : '';
+  byTestId('engine').textContent = `tfjs ${backend} backend${ort}, in this page`;
+}
+
+async function loadEntry(catalog: Catalog, entry: CatalogModel): Promise<Model> {
+  if (isOnnx(entry)) {
+    await startOnnxRuntime(catalog.onnxRuntime);
+    showEngine(catalog, tf.getBackend(), true);
+  }
+  return models.loadModel(entry.url, {
+    name: entry.name,
+    bounds: entry.bounds,
+    preprocessing: entry.preprocessing,
+    labels: entry.labels,
+    outputOrder: entry.outputOrder,
+    onProgress: (f) => setStatus(`loading ${entry.name}: ${Math.round(f * 100)}%`),
+  });
+}
+
+function modelOf(catalog: Catalog, entry: CatalogModel): Promise<Model> {
   let model = loaded.get(entry.name);
   if (model === undefined) {
-    model = models.loadModel(entry.url, {
-      name: entry.name,
-      bounds: entry.bounds,
-      preprocessing: entry.preprocessing,
-      labels: entry.labels,
-      outputOrder: entry.outputOrder,
-      onProgress: (f) => setStatus(`loading ${entry.name}: ${Math.round(f * 100)}%`),
-    });
+    model = loadEntry(catalog, entry);
     model.catch(() => loaded.delete(entry.name));
     loaded.set(entry.name, model);
   }
@@ -67,7 +84,7 @@ async function run(catalog: Catalog): Promise<void> {
   if (!Number.isInteger(seed) || seed < 0)
     throw new Error(`seed: expected an integer >= 0 (got ${seedInput.value})`);
   setStatus(`loading ${entry.name}`);
-  const model = await modelOf(entry);
+  const model = await modelOf(catalog, entry);
   setStatus(`attacking with ${attackSelect.value} at eps ${eps}`);
   const started = performance.now();
   const result = await attackPhoto(model, photo, { attack: attackSelect.value, eps, seed });
@@ -100,10 +117,10 @@ async function start(): Promise<void> {
       'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
     },
   });
-  byTestId('engine').textContent = `tfjs ${used} backend, in this page`;
   const response = await fetch('models.json');
   if (!response.ok) throw new Error(`models.json: HTTP ${response.status}`);
   const catalog = (await response.json()) as Catalog;
+  showEngine(catalog, used, false);
   modelSelect.replaceChildren(...catalog.models.map((m) => option(m.name, m.name, m.description)));
   modelSelect.value = catalog.defaultModel;
   attackSelect.replaceChildren(

@@ -42,8 +42,19 @@ test('the browser entry bundles for the browser with no Node-only module', async
   assert.deepEqual(result.errors, []);
   assert.deepEqual(nodeOnlyInputs(result), []);
   const inputs = Object.keys(result.metafile.inputs);
-  for (const part of ['dist/attacks/index.js', 'dist/browser/load-model.js', 'dist/browser/images.js'])
+  for (const part of [
+    'dist/attacks/index.js',
+    'dist/browser/load-model.js',
+    'dist/browser/images.js',
+    'dist/browser/load-onnx-model.js',
+    'dist/engine/onnx/gradient-model.js',
+    'dist/engine/onnx/wasm-session-host.js',
+  ])
     assert.ok(inputs.includes(part), `${part} is in the bundle`);
+  assert.ok(
+    !inputs.some((p) => p.includes('node_modules/onnxruntime-web/')),
+    "onnxruntime-web is not bundled with advx: it is the page's own import",
+  );
   assert.ok(
     inputs.some((p) => p.includes('@tensorflow/tfjs-backend-webgpu/')),
     'the webgpu backend is in the bundle',
@@ -64,6 +75,32 @@ test("`import { attacks, criteria, models, engine, images } from 'advx'` picks t
   assert.deepEqual(result.errors, []);
   assert.deepEqual(nodeOnlyInputs(result), []);
   assert.ok(Object.keys(result.metafile.inputs).some((p) => p.endsWith('dist/browser.js')));
+});
+
+test("a page with onnxruntime-web (`import * as ort from 'onnxruntime-web/wasm'`) bundles for the browser", async () => {
+  const project = join(work, 'onnx-app');
+  mkdirSync(join(project, 'node_modules'), { recursive: true });
+  symlinkSync(packageRoot, join(project, 'node_modules', 'advx'), 'dir');
+  symlinkSync(
+    join(packageRoot, 'node_modules', 'onnxruntime-web'),
+    join(project, 'node_modules', 'onnxruntime-web'),
+    'dir',
+  );
+  writeFileSync(
+    join(project, 'main.js'),
+    "import * as ort from 'onnxruntime-web/wasm';\n" +
+      "import { engine, models } from 'advx';\n" +
+      "engine.useOnnxRuntime(ort, { wasmPaths: '/ort/' });\n" +
+      "console.log(await models.loadModel('/m/model.onnx'));\n",
+  );
+  const result = await bundle(join(project, 'main.js'), project);
+  assert.deepEqual(result.errors, []);
+  assert.deepEqual(nodeOnlyInputs(result), []);
+  const inputs = Object.keys(result.metafile.inputs);
+  assert.ok(
+    inputs.some((p) => p.includes('onnxruntime-web/dist/')),
+    "onnxruntime-web's browser build is in",
+  );
 });
 
 test('the Node entry does not bundle for the browser: the check catches Node imports', async () => {

@@ -3,10 +3,10 @@
  * batch `[1,H,W,C]` in its bounds, fitted as in Node (`crop` for photo models, `stretch` for small inputs,
  * PIL's resampling), and tensors back to ImageData, canvases and PNG data URLs.
  *
- * The pixel pipeline mirrors src/data/images.ts and src/data/image-decode.ts (JPEGs decoded by jpeg-js,
- * alpha composited on white, ITU-R 601-2 luminance, a linear map of [0,255] into the bounds), so that a
- * photo gives the page the same input as the CLI; those modules read files, so the browser cannot import
- * them.
+ * The pixel pipeline is Node's (src/data/images.ts, image-decode.ts: JPEGs decoded by jpeg-js, alpha
+ * composited on white and values mapped to bytes by src/data/png-pixels.ts, which both share, ITU-R
+ * 601-2 luminance, a linear map of [0,255] into the bounds), so that a photo gives the page the same
+ * input as the CLI.
  */
 import jpeg from 'jpeg-js';
 import { tf, type Tensor3D, type Tensor4D } from '../engine/tf.js';
@@ -14,9 +14,11 @@ import type { DecodedImage } from '../data/image-decode.js';
 import type { Fit } from '../data/images.js';
 import { resizeCoverAndCenterCrop, resizeRgb } from '../data/image-resize.js';
 import { resizeNearest } from '../data/image-resize-nearest.js';
+import { byteInBounds, rgbaToRgb } from '../data/png-pixels.js';
 import type { Bounds, Model } from '../models/model.js';
 
 export type { Fit };
+export { rgbaToRgb };
 
 /** What a browser can draw: every one of these works with `drawImage`, or is ImageData already. */
 export type PixelSource =
@@ -38,20 +40,6 @@ export function defaultFit(height: number, width: number): Fit {
 /** Luminance (ITU-R 601-2, as PIL's convert('L')), rounded to an integer 0..255. */
 function luminance(r: number, g: number, b: number): number {
   return r === g && g === b ? r : Math.round(0.299 * r + 0.587 * g + 0.114 * b);
-}
-
-/** RGBA bytes -> RGB, compositing on white where alpha < 255 (as advx decodes PNGs in Node). */
-export function rgbaToRgb(rgba: ArrayLike<number>, width: number, height: number): DecodedImage {
-  if (rgba.length !== width * height * 4)
-    throw new Error(`image: ${rgba.length} bytes for ${width}x${height} RGBA pixels`);
-  const data = new Uint8Array(width * height * 3);
-  for (let p = 0, q = 0; p < rgba.length; p += 4, q += 3) {
-    const a = rgba[p + 3];
-    const white = 255 * (255 - a);
-    for (let c = 0; c < 3; c++)
-      data[q + c] = a === 255 ? rgba[p + c] : Math.round((rgba[p + c] * a + white) / 255);
-  }
-  return { width, height, data };
 }
 
 function fitImage(img: DecodedImage, height: number, width: number, fit: Fit): DecodedImage {
@@ -183,7 +171,7 @@ export function toImageData(image: Tensor3D | Tensor4D, bounds: Bounds): ImageDa
   for (let p = 0; p < w * h; p++) {
     for (let k = 0; k < 3; k++) {
       const v = values[p * c + (c === 3 ? k : 0)];
-      rgba[p * 4 + k] = Math.round(((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * 255);
+      rgba[p * 4 + k] = byteInBounds(v, lo, hi);
     }
     rgba[p * 4 + 3] = 255;
   }

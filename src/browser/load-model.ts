@@ -2,14 +2,18 @@
  * `loadModel(url)` in the browser: a TensorFlow.js layers or graph model from the URL of its model.json
  * (weights fetched beside it), wrapped as a `TfjsModel` with bounds, preprocessing and labels from the
  * options, else from the model's advx metadata (`model.json`'s `advx` field, as `advx train` saves it).
- * The engine is started with its defaults first when the page has not called `initEngine` itself.
+ * The engine is started with its defaults first when the page has not called `initEngine` itself. An
+ * `.onnx` URL is an ONNX model (load-onnx-model.ts).
  */
 import { initEngine } from '../engine/backend.js';
 import { tf } from '../engine/tf.js';
 import type { ModelJson } from '../models/model-files.js';
 import type { Bounds } from '../models/model.js';
-import { namedPreprocessing, type Preprocessing, type PreprocessName } from '../models/preprocessing.js';
+import type { OnnxModel } from '../models/onnx-model.js';
+import type { Preprocessing, PreprocessName } from '../models/preprocessing.js';
 import { TfjsModel } from '../models/tfjs-model.js';
+import { absoluteUrl, fetchOk } from './fetch-ok.js';
+import { preprocessingOf } from './preprocessing-option.js';
 
 export interface UrlModelOptions {
   /** Default: the metadata's name, else the URL. */
@@ -23,6 +27,10 @@ export interface UrlModelOptions {
   outputOrder?: readonly number[];
   /** For graph models: the node whose output is the logits. */
   outputNode?: string;
+  /** For ONNX models: the network's input layout (default: the metadata's, else read from the graph). */
+  layout?: 'NCHW' | 'NHWC';
+  /** For ONNX models: [H, W, C] when the network's image size is symbolic. */
+  inputSize?: readonly [number, number, number];
   /** Passed to every fetch (credentials, headers). */
   requestInit?: RequestInit;
   /** Fraction of the weight files fetched so far. */
@@ -34,26 +42,6 @@ interface AdvxMetadata {
   bounds?: [number, number];
   preprocessing?: PreprocessName | Preprocessing;
   labels?: string[];
-}
-
-/** The absolute URL of `url` (relative URLs are taken relative to the page). */
-function absoluteUrl(url: string): URL {
-  try {
-    return new URL(url, globalThis.location?.href);
-  } catch {
-    throw new Error(`loadModel: '${url}' is not a URL`);
-  }
-}
-
-async function fetchOk(url: URL, init: RequestInit | undefined, what: string): Promise<Response> {
-  let response: Response;
-  try {
-    response = await fetch(url, init);
-  } catch (error) {
-    throw new Error(`${what} ${url.href}: cannot fetch (${(error as Error).message})`, { cause: error });
-  }
-  if (!response.ok) throw new Error(`${what} ${url.href}: HTTP ${response.status} ${response.statusText}`);
-  return response;
 }
 
 async function fetchModelJson(url: URL, init: RequestInit | undefined): Promise<ModelJson> {
@@ -103,17 +91,15 @@ async function fetchWeights(
   return [manifest.flatMap((group) => group.weights), buffers];
 }
 
-function preprocessingOf(value: PreprocessName | Preprocessing | undefined, bounds: Bounds): Preprocessing {
-  if (value === undefined) return {};
-  if (typeof value !== 'string') return value;
-  if (!['none', 'tf', 'caffe', 'torch'].includes(value))
-    throw new Error(`loadModel: preprocessing must be none, tf, caffe or torch (got '${value}')`);
-  return namedPreprocessing(value, bounds);
-}
+const isOnnxUrl = (url: URL) => /\.onnx$/i.test(url.pathname);
 
-/** Loads the TensorFlow.js model at `url` (its model.json) as an advx model. */
-export async function loadModel(url: string, options: UrlModelOptions = {}): Promise<TfjsModel> {
+/**
+ * Loads the model at `url` as an advx model: a TensorFlow.js model (its model.json), or an `.onnx` file
+ * on the ONNX Runtime given to `engine.useOnnxRuntime` (load-onnx-model.ts).
+ */
+export async function loadModel(url: string, options: UrlModelOptions = {}): Promise<TfjsModel | OnnxModel> {
   const modelUrl = absoluteUrl(url);
+  if (isOnnxUrl(modelUrl)) return (await import('./load-onnx-model.js')).loadOnnxModel(modelUrl, options);
   await initEngine();
   const json = await fetchModelJson(modelUrl, options.requestInit);
   const meta = (json.advx ?? {}) as AdvxMetadata;

@@ -18,6 +18,7 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { pngChunks, readImageHeader, type ImageHeader } from './image-header.js';
 import { checkImageLimits, resolveImageLimits, type ImageLimits } from './image-limits.js';
+import { rgbaToRgb } from './png-pixels.js';
 
 export { detectImageFormat, type ImageFormat } from './image-format.js';
 export { DEFAULT_MAX_PIXELS, type ImageLimits } from './image-limits.js';
@@ -138,22 +139,7 @@ function decodePng(bytes: Uint8Array, source: string, header: ImageHeader): Deco
   if (width !== header.width || height !== header.height || rgba.length !== width * height * 4) {
     throw new Error(`${source}: cannot decode this PNG (got ${width}x${height}, ${rgba.length} bytes)`);
   }
-  const data = new Uint8Array(width * height * 3);
-  for (let p = 0, q = 0; p < rgba.length; p += 4, q += 3) {
-    const a = rgba[p + 3];
-    if (a === 255) {
-      data[q] = rgba[p];
-      data[q + 1] = rgba[p + 1];
-      data[q + 2] = rgba[p + 2];
-    } else {
-      // Composite on white: c * a + 255 * (1 - a), with a in [0,1].
-      const white = 255 * (255 - a);
-      data[q] = Math.round((rgba[p] * a + white) / 255);
-      data[q + 1] = Math.round((rgba[p + 1] * a + white) / 255);
-      data[q + 2] = Math.round((rgba[p + 2] * a + white) / 255);
-    }
-  }
-  return { width, height, data };
+  return rgbaToRgb(rgba, width, height);
 }
 
 /**

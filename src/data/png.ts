@@ -8,12 +8,7 @@ import { PNG } from 'pngjs';
 import type { Tensor3D } from '../engine/tf.js';
 import type { Bounds } from '../models/model.js';
 import { checkBounds } from './images.js';
-
-/** Maps a value in bounds to a byte: clip to [lo,hi], then scale to 0..255 and round. */
-function toByte(v: number, lo: number, hi: number): number {
-  const t = (Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo);
-  return Math.round(t * 255);
-}
+import { byteInBounds } from './png-pixels.js';
 
 /** 8-bit RGB (3 bytes per pixel) or gray (1 byte per pixel) -> PNG bytes. */
 export function encodePngBytes(bytes: Uint8Array, height: number, width: number, channels: 1 | 3): Buffer {
@@ -51,7 +46,7 @@ export function encodePng(
   for (let i = 0; i < pixels.length; i++) {
     const v = pixels[i];
     if (Number.isNaN(v)) throw new Error(`encodePng: pixel value ${i} is NaN`);
-    bytes[i] = toByte(v, lo, hi);
+    bytes[i] = byteInBounds(v, lo, hi);
   }
   return encodePngBytes(bytes, height, width, channels);
 }

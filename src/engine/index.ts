@@ -12,4 +12,10 @@ export { useUnfusedLayersUnderGradients } from './unfused-layers.js';
 export { registerWasmGradientKernels } from './wasm-gradient-kernels.js';
 export { registerBatchNormGradient } from './batch-norm-gradient.js';
 export { Rng } from './random.js';
-export { useOnnxRuntime, type OnnxRuntime } from './onnx/runtime.js';
+export {
+  useOnnxRuntime,
+  hasOnnxRuntime,
+  type OnnxRuntime,
+  type OnnxRuntimeOptions,
+  type WasmRuntimeOptions,
+} from './onnx/runtime.js';

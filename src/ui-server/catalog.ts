@@ -12,8 +12,8 @@ import type { Catalog, CatalogModel } from './catalog-types.js';
 
 export interface ServedModels {
   catalog: Catalog;
-  /** URL path (no leading '/', e.g. `models/NAME/model.json`) -> local file. */
-  files: Map<string, string>;
+  /** URL path (no leading '/', e.g. `models/NAME/model.json`) -> local file, or the bytes themselves. */
+  files: Map<string, string | Uint8Array>;
   /** Zoo models left out, with the reason. */
   skipped: { name: string; reason: string }[];
 }
@@ -23,7 +23,7 @@ function folderOf(location: string): string {
 }
 
 /** One zoo model's catalog entry and files; throws with the reason when it cannot be served. */
-function serveOne(name: string, location: string, files: Map<string, string>): CatalogModel {
+function serveOne(name: string, location: string, files: Map<string, string | Uint8Array>): CatalogModel {
   const dir = folderOf(location);
   const modelFile = join(dir, 'model.json');
   const json = readModelJson(modelFile);
@@ -52,7 +52,7 @@ function serveOne(name: string, location: string, files: Map<string, string>): C
 
 /** The zoo models at hand (ADVX_HOME, the package's own, the cache), ready to serve. */
 export function servedModels(cacheDir?: string): ServedModels {
-  const files = new Map<string, string>();
+  const files = new Map<string, string | Uint8Array>();
   const models: CatalogModel[] = [];
   const skipped: { name: string; reason: string }[] = [];
   for (const status of zooModelStatuses(cacheDir)) {

@@ -12,7 +12,10 @@ import { after, before, test } from 'node:test';
 import { FASHION_MNIST_CLASSES } from '../data/datasets.js';
 import { embeddedModelsDir } from '../data/locations.js';
 import { readModelJson } from '../models/model-files.js';
+import { decodeModel } from '../engine/onnx/proto.js';
+import { servedModels } from './catalog.js';
 import type { Catalog } from './catalog-types.js';
+import { withOnnxModels } from './onnx-models.js';
 import { serveUi, type UiServer } from './serve-ui.js';
 
 const work = mkdtempSync(join(tmpdir(), 'advx-ui-server-'));
@@ -123,6 +126,45 @@ test('nothing outside the page and the named model files is reachable', async ()
   }
   assert.equal((await get('/', 'POST')).status, 405);
   assert.equal((await get('/models.json', 'DELETE')).status, 405);
+});
+
+test("the ONNX export of the embedded CNN and onnxruntime-web's own files are served (it is installed here)", async () => {
+  const catalog = JSON.parse((await get('/models.json')).body.toString()) as Catalog;
+  const names = catalog.models.map((m) => m.name);
+  assert.equal(names[names.indexOf('fashion-mnist-cnn') + 1], 'fashion-mnist-cnn.onnx');
+  const entry = catalog.models.find((m) => m.name === 'fashion-mnist-cnn.onnx');
+  assert.equal(entry?.url, 'models/fashion-mnist-cnn/model.onnx');
+  assert.deepEqual(entry?.labels, [...FASHION_MNIST_CLASSES]);
+  const onnx = await get('/models/fashion-mnist-cnn/model.onnx');
+  assert.equal(onnx.status, 200);
+  assert.equal(decodeModel(onnx.body, 'model.onnx').graph?.input?.[0].type?.tensorType?.elemType, 1);
+  const runtime = catalog.onnxRuntime;
+  assert.ok(runtime !== undefined);
+  assert.match(runtime.version, /^1\.30\./);
+  assert.deepEqual(
+    [runtime.script, runtime.wasmPaths],
+    ['onnxruntime-web/ort.wasm.min.mjs', 'onnxruntime-web/'],
+  );
+  const script = await get(`/${runtime.script}`);
+  assert.equal(script.status, 200);
+  assert.match(script.type, /^text\/javascript/);
+  const wasm = await get('/onnxruntime-web/ort-wasm-simd-threaded.wasm', 'HEAD');
+  assert.equal(wasm.status, 200);
+  assert.equal(wasm.type, 'application/wasm');
+  for (const path of [
+    '/onnxruntime-web/ort.min.mjs',
+    '/onnxruntime-web/../package.json',
+    '/onnxruntime-web/',
+  ])
+    assert.equal((await get(path)).status, 404, path);
+});
+
+test('without onnxruntime-web no ONNX model is offered, and the reason is given', async () => {
+  const reason = 'onnxruntime-web is not installed';
+  const models = await withOnnxModels(servedModels(), { runtime: { found: false, reason } });
+  assert.equal(models.catalog.onnxRuntime, undefined);
+  assert.ok(!models.catalog.models.some((m) => m.url.endsWith('.onnx')));
+  assert.deepEqual(models.skipped.at(-1), { name: 'fashion-mnist-cnn.onnx', reason });
 });
 
 test('an unbuilt page is a one-line error naming the missing file', async () => {

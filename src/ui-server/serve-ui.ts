@@ -1,8 +1,8 @@
 /**
  * `serveUi(options)`: the page of `advx ui` (built by vite into dist/ui) and the model files it names, as
  * a static HTTP server. Node only. It binds to loopback unless told otherwise and answers GET and HEAD for
- * an exact list of paths fixed at start (the page's files, `models.json`, each served model's files), so
- * no request can reach another file.
+ * an exact list of paths fixed at start (the page's files, `models.json`, each served model's files, and
+ * onnxruntime-web's when it is installed: onnx-models.ts), so no request can reach another file.
  */
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, relative, sep } from 'node:path';
 import { packageRoot } from '../data/locations.js';
 import { servedModels, type ServedModels } from './catalog.js';
+import { withOnnxModels } from './onnx-models.js';
 
 export interface UiServerOptions {
   /** Interface to bind (default 127.0.0.1: this machine only). */
@@ -18,7 +19,7 @@ export interface UiServerOptions {
   port?: number;
   /** The built page (default: the package's dist/ui). */
   pageDir?: string;
-  /** The models to serve (default: the zoo models on this machine). */
+  /** The models to serve (default: the zoo models on this machine, and the ONNX one: onnx-models.ts). */
   models?: ServedModels;
 }
 
@@ -36,6 +37,7 @@ export function defaultPageDir(): string {
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
   '.wasm': 'application/wasm',
@@ -45,8 +47,8 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** Every file under `dir`, by URL path relative to it ('/'-separated). */
-function filesUnder(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
+function filesUnder(dir: string): Map<string, string | Uint8Array> {
+  const out = new Map<string, string | Uint8Array>();
   const walk = (folder: string) => {
     for (const entry of readdirSync(folder, { withFileTypes: true })) {
       const full = join(folder, entry.name);
@@ -58,7 +60,7 @@ function filesUnder(dir: string): Map<string, string> {
   return out;
 }
 
-function pageFiles(pageDir: string): Map<string, string> {
+function pageFiles(pageDir: string): Map<string, string | Uint8Array> {
   if (!existsSync(join(pageDir, 'index.html')))
     throw new Error(`the page is not built (${join(pageDir, 'index.html')} is missing): run npm run build`);
   return filesUnder(pageDir);
@@ -91,7 +93,7 @@ function sendText(res: ServerResponse, status: number, text: string): void {
 export async function serveUi(options: UiServerOptions = {}): Promise<UiServer> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
-  const models = options.models ?? servedModels();
+  const models = options.models ?? (await withOnnxModels(servedModels()));
   const routes = pageFiles(options.pageDir ?? defaultPageDir());
   for (const [path, file] of models.files) routes.set(path, file);
   const catalog = Buffer.from(JSON.stringify(models.catalog));
@@ -113,10 +115,12 @@ export async function serveUi(options: UiServerOptions = {}): Promise<UiServer> 
       return;
     }
     const file = path === null ? undefined : routes.get(path);
-    if (file === undefined) return sendText(res, 404, 'not found');
-    const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
-    res.writeHead(200, { ...head, 'content-type': type, 'content-length': statSync(file).size });
+    if (path === null || file === undefined) return sendText(res, 404, 'not found');
+    const type = CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
+    const size = typeof file === 'string' ? statSync(file).size : file.length;
+    res.writeHead(200, { ...head, 'content-type': type, 'content-length': size });
     if (req.method === 'HEAD') return void res.end();
+    if (typeof file !== 'string') return void res.end(file);
     createReadStream(file)
       .on('error', () => res.destroy())
       .pipe(res);

@@ -2,7 +2,9 @@
  * `advx ui` end to end in headless Chromium: the page attacks a photo with tfjs IN THE PAGE (wasm
  * backend: there is no GPU here) and agrees with the same attack run in this Node process on the tfjs
  * engine (wasm too): same clean and adversarial top-1, and the downloaded adversarial PNG holds the same
- * pixels. ADVX_UPDATE_DOCS=1 also saves the page after the MobileNet run as docs/ui-screenshot.png.
+ * pixels. The ONNX export of the embedded CNN runs in the page on onnxruntime-web (wasm) and agrees with
+ * Node's onnxruntime-node for FGSM and seeded PGD. ADVX_UPDATE_DOCS=1 also saves the page after the
+ * MobileNet run as docs/ui-screenshot.png.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,7 +17,7 @@ import { createAttack } from '../../attacks/registry.js';
 import { loadImagesFor } from '../../data/images.js';
 import { packageRoot, sharedDataDir } from '../../data/locations.js';
 import { tf } from '../../engine/tf.js';
-import { loadModel } from '../../models/load.js';
+import { loadModel, type EngineChoice } from '../../models/load.js';
 import { topPredictions, type Prediction } from '../../models/model.js';
 import type { UiServer } from '../../ui-server/serve-ui.js';
 import { uiAction } from './ui.js';
@@ -30,6 +32,7 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 const BOOT = join(packageRoot, 'examples', 'fashion-mnist', '0-ankle-boot.png');
+const PULLOVER = join(packageRoot, 'examples', 'fashion-mnist', '1-pullover.png');
 const TENT = join(sharedDataDir(), 'imagenet-sample-images', 'n03792972_mountain_tent.JPEG');
 
 const profile = mkdtempSync(join(tmpdir(), 'advx-ui-chromium-'));
@@ -99,12 +102,23 @@ function parsePrediction(text: string | null): { name: string; p: number } {
   return { name: match[1], p: Number(match[2]) };
 }
 
-async function attackInPage(file: string, model: string, eps: string): Promise<PageRun> {
+/** What the page and Node run besides image, model and eps (the page's defaults: fgsm, seed 0). */
+interface AttackChoice {
+  attack?: string;
+  seed?: number;
+}
+
+async function attackInPage(
+  file: string,
+  model: string,
+  eps: string,
+  { attack = 'fgsm', seed = 0 }: AttackChoice = {},
+): Promise<PageRun> {
   await page.setInputFiles('[data-testid="image-input"]', file);
   await page.selectOption('[data-testid="model-select"]', model);
-  await page.selectOption('[data-testid="attack-select"]', 'fgsm');
+  await page.selectOption('[data-testid="attack-select"]', attack);
   await page.fill('[data-testid="eps-input"]', eps);
-  await page.fill('[data-testid="seed-input"]', '0');
+  await page.fill('[data-testid="seed-input"]', String(seed));
   await page.click('[data-testid="run-button"]');
   await page.waitForFunction(
     () => /^(done|error)/.test(document.querySelector('[data-testid="status"]')?.textContent ?? ''),
@@ -129,13 +143,18 @@ interface NodeRun {
   shape: readonly number[];
 }
 
-/** The same attack in this process: tfjs engine, the page's defaults (label = clean top-1, seed 0). */
-async function attackInNode(file: string, name: string, eps: number): Promise<NodeRun> {
-  const model = await loadModel(name, { engine: 'tfjs' });
+/** The same attack in this process (label = clean top-1, as the page), on the tfjs engine by default. */
+async function attackInNode(
+  file: string,
+  name: string,
+  eps: number,
+  { attack = 'fgsm', seed = 0, engine = 'tfjs' }: AttackChoice & { engine?: EngineChoice } = {},
+): Promise<NodeRun> {
+  const model = await loadModel(name, { engine });
   const x = await loadImagesFor([file], model);
   try {
     const [clean] = await topPredictions(model, x, 1);
-    const result = await createAttack('fgsm', { seed: 0 }).run(model, x, [clean[0].index], { epsilons: eps });
+    const result = await createAttack(attack, { seed }).run(model, x, [clean[0].index], { epsilons: eps });
     const [adversarial] = await topPredictions(model, result.clipped, 1);
     const rgb = tf.tidy(() => {
       const bytes = tf.round(tf.mul(tf.clipByValue(result.clipped, 0, 1), 255));
@@ -187,6 +206,11 @@ function assertAgree(t: TestContext, inPage: PageRun, inNode: NodeRun, what: str
 
 test('advx ui prints its URL and the page runs tfjs on the wasm backend', async () => {
   assert.match(printed, /^advx ui: the page is at http:\/\/127\.0\.0\.1:\d+\/ \(models: fashion-mnist-cnn, /);
+  assert.match(
+    printed,
+    / fashion-mnist-cnn\.onnx, /,
+    'the ONNX export is offered (onnxruntime-web is installed)',
+  );
   assert.equal(await page.textContent('[data-testid="engine"]'), 'tfjs wasm backend, in this page');
   const values = (selector: string) =>
     page.$$eval(`[data-testid="${selector}"] option`, (options) =>
@@ -216,6 +240,29 @@ test('FGSM eps 2/255 on the tent photo with MobileNet: the page agrees with Node
   assert.deepEqual(problems, []);
   if (process.env.ADVX_UPDATE_DOCS === '1')
     await page.screenshot({ path: join(packageRoot, 'docs', 'ui-screenshot.png'), fullPage: true });
+});
+
+test('the ONNX export of the embedded CNN runs in the page on onnxruntime-web and agrees with onnxruntime-node', async (t) => {
+  const onnx = 'fashion-mnist-cnn.onnx';
+  const runs: [string, string, AttackChoice][] = [
+    [BOOT, '0.1', { attack: 'fgsm', seed: 0 }],
+    [PULLOVER, '0.05', { attack: 'linf-pgd', seed: 7 }],
+  ];
+  for (const [file, eps, choice] of runs) {
+    const inPage = await attackInPage(file, onnx, eps, choice);
+    const inNode = await attackInNode(file, 'fashion-mnist-cnn', Number(eps), { ...choice, engine: 'onnx' });
+    assertAgree(t, inPage, inNode, `${onnx} ${choice.attack} seed ${choice.seed}`);
+    assert.notEqual(
+      inNode.adversarial.name,
+      inNode.clean.name,
+      'the attack succeeds (a meaningful comparison)',
+    );
+  }
+  assert.match(
+    (await page.textContent('[data-testid="engine"]')) ?? '',
+    /^tfjs wasm backend and onnxruntime-web \d+\.\d+\.\d+ \(wasm\), in this page$/,
+  );
+  assert.deepEqual(problems, []);
 });
 
 test('a file that is not an image is a one-line error in the status line', async () => {

@@ -1,10 +1,11 @@
 /**
- * ONNX Runtime (CPU) sessions: created from model bytes with `threads` intra-op threads (inter-op 1,
- * sequential execution) and every graph optimization on, and run with plain typed arrays. The runtime is
- * onnxruntime-node in Node, or the module given to `useOnnxRuntime` (runtime.ts).
+ * ONNX Runtime sessions: created from model bytes on the runtime in use (runtime.ts: onnxruntime-node's
+ * CPU provider with `threads` intra-op threads in Node, onnxruntime-web's wasm provider in the browser;
+ * sequential execution, every graph optimization on), and run with plain typed arrays.
  */
 import type * as ort from 'onnxruntime-node';
-import { onnxRuntime, type OnnxRuntime } from './runtime.js';
+import { sessionHost } from './runtime.js';
+import type { OnnxRuntime, Session } from './session-host.js';
 
 export interface SessionOptions {
   /** Intra-op threads (default: 1). */
@@ -19,7 +20,7 @@ export interface TensorData<T extends Float32Array | BigInt64Array = Float32Arra
   dims: readonly number[];
 }
 
-export type Session = ort.InferenceSession;
+export type { Session } from './session-host.js';
 
 function oneLine(error: unknown): string {
   return String((error as Error)?.message ?? error)
@@ -29,22 +30,18 @@ function oneLine(error: unknown): string {
     .join(' ');
 }
 
-export async function createSession(bytes: Uint8Array, options: SessionOptions = {}, what = 'ONNX model') {
+export async function createSession(
+  bytes: Uint8Array,
+  options: SessionOptions = {},
+  what = 'ONNX model',
+): Promise<Session> {
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1)
     throw new Error(`threads: expected a positive integer, got ${threads}`);
-  const runtime = await onnxRuntime();
+  const host = await sessionHost();
+  const sessionOptions = host.sessionOptions({ threads, optimizedModelPath: options.optimizedModelPath });
   try {
-    return await runtime.InferenceSession.create(bytes, {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      ...(options.optimizedModelPath === undefined
-        ? {}
-        : { optimizedModelFilePath: options.optimizedModelPath }),
-    });
+    return await host.runtime.InferenceSession.create(bytes, sessionOptions);
   } catch (error) {
     throw new Error(`${what}: ONNX Runtime cannot load it (${oneLine(error)})`, { cause: error });
   }
@@ -66,7 +63,7 @@ export async function runSession(
   feeds: Record<string, TensorData>,
   outputs: readonly string[] = session.outputNames,
 ): Promise<Record<string, TensorData<Float32Array>>> {
-  const runtime = await onnxRuntime();
+  const { runtime } = await sessionHost();
   const ortFeeds: Record<string, ort.Tensor> = {};
   for (const [name, value] of Object.entries(feeds)) ortFeeds[name] = toOrtTensor(runtime, name, value);
   let results: ort.InferenceSession.OnnxValueMapType;
