@@ -23,8 +23,3 @@ export const TOP_HEAD = ['#', 'class', 'p'];
 export function topRows(top: readonly Prediction[]): string[][] {
   return top.map((p, i) => [String(i + 1), `${p.name} (${p.index})`, p.p.toFixed(4)]);
 }
-
-/** A fraction as a percentage with one decimal. */
-export function percent(v: number): string {
-  return `${(100 * v).toFixed(1)}%`;
-}

@@ -6,10 +6,11 @@ import { noisePgd } from '../../experiments/noise-pgd.js';
 import { noisePgdCells } from '../../experiments/noise-pgd-writers.js';
 import { noisePgdProgress } from '../../experiments/experiment-progress.js';
 import type { NoisePoint } from '../../experiments/noise-sweep.js';
+import { formatPercent } from '../../experiments/transfer-writers.js';
 import { classIndex } from '../../models/labels.js';
 import type { Model } from '../../models/model.js';
 import type { ReportBlock } from '../html-report.js';
-import { percent, type SectionProgress } from './chapter-sections.js';
+import type { SectionProgress } from './chapter-sections.js';
 
 export interface NoisePgdSettings {
   points: readonly NoisePoint[];
@@ -40,7 +41,7 @@ export async function noisePgdBlocks(
     onProgress: onProgress === undefined ? undefined : noisePgdProgress(2, onProgress),
   });
   const fractions = Object.entries(result.confidentAfter).map(
-    ([mode, f]) => `${mode} ${percent(f as number)}`,
+    ([mode, f]) => `${mode} ${formatPercent(f as number)}`,
   );
   const towards = result.rows.find((r) => r.target !== null)?.target?.index ?? photoClass;
   return [
@@ -59,7 +60,7 @@ export async function noisePgdBlocks(
         `${r.after.name} ${r.after.p.toFixed(3)}`,
         r.success ? 'yes' : 'no',
       ]),
-      caption: `Classified with p >= ${result.confidence}: before ${percent(result.confidentBefore)}; after PGD: ${fractions.join(', ')}.`,
+      caption: `Classified with p >= ${result.confidence}: before ${formatPercent(result.confidentBefore)}; after PGD: ${fractions.join(', ')}.`,
     },
     { kind: 'gallery', items: noisePgdCells(result, 8), size: 140, columns: 6 },
   ];

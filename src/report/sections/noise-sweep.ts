@@ -9,10 +9,11 @@ import {
   type PairMode,
 } from '../../experiments/noise-sweep.js';
 import { noiseGridCells } from '../../experiments/noise-sweep-writers.js';
+import { formatPercent } from '../../experiments/transfer-writers.js';
 import type { Model } from '../../models/model.js';
 import { noiseConfidenceSvg, topClassesSvg } from '../chapter-charts.js';
 import type { ReportBlock } from '../html-report.js';
-import { percent, type SectionProgress } from './chapter-sections.js';
+import type { SectionProgress } from './chapter-sections.js';
 
 export interface NoiseSweepSettings {
   points: readonly NoisePoint[];
@@ -59,8 +60,8 @@ export async function noiseSweepBlocks(
       rows: summary.map((s) => [
         s.model,
         String(s.images),
-        percent(s.above50),
-        percent(s.above90),
+        formatPercent(s.above50),
+        formatPercent(s.above90),
         s.meanTop1.toFixed(3),
         s.frequent
           .slice(0, 3)

@@ -6,10 +6,11 @@ import type { Attack } from '../../attacks/index.js';
 import { transferZooProgress } from '../../experiments/experiment-progress.js';
 import { imagenetLabelOfFile, sampleImagenetFiles, transferZoo } from '../../experiments/transfer-zoo.js';
 import { formatRate, transferMatrixTable } from '../../experiments/transfer-zoo-writers.js';
+import { formatPercent } from '../../experiments/transfer-writers.js';
 import type { Model } from '../../models/model.js';
 import { transferHeatmapSvg } from '../chapter-charts.js';
 import type { ReportBlock } from '../html-report.js';
-import { percent, type SectionProgress } from './chapter-sections.js';
+import type { SectionProgress } from './chapter-sections.js';
 
 export interface TransferSettings {
   /** Sample photos drawn (seeded) from the ImageNet sample folder. */
@@ -43,7 +44,7 @@ export async function transferZooBlocks(
       kind: 'table',
       head,
       rows,
-      caption: `Clean top-1 on these photos: ${result.models.map((m, i) => `${m} ${percent(result.cleanAccuracy[i])}`).join(', ')}.`,
+      caption: `Clean top-1 on these photos: ${result.models.map((m, i) => `${m} ${formatPercent(result.cleanAccuracy[i])}`).join(', ')}.`,
     },
     {
       kind: 'svg',
