@@ -168,18 +168,24 @@ export function openOutputFolder(dir: string, options: OutputFolderOptions = {})
   const held = lock(folderLockPath(target), option, dir, target, created);
   const opened = place(target, dir, target, created, held);
   try {
-    if (options.force !== true) {
-      const existing = (options.files ?? []).map((f) => join(dir, f)).find((p) => existsSync(p));
-      if (existing !== undefined)
-        throw new OutputFolderError(
-          `${existing} exists; refusing to overwrite it (use --force or another --out)`,
-        );
-    }
+    if (options.force !== true) refuseExistingFiles(dir, options.files ?? []);
   } catch (error) {
     opened.release();
     throw error;
   }
   return opened;
+}
+
+/**
+ * Refuses (OutputFolderError) when one of `files`, names in `dir`, exists: the one check of every run
+ * that must not overwrite earlier outputs (without --force).
+ */
+export function refuseExistingFiles(dir: string, files: readonly string[]): void {
+  const existing = files.map((f) => join(dir, f)).find((p) => existsSync(p));
+  if (existing !== undefined)
+    throw new OutputFolderError(
+      `${existing} exists; refusing to overwrite it (use --force or another --out)`,
+    );
 }
 
 /** Makes a new folder `parent/stem` (or `stem-2`, ...) with exclusive creation; returns it (as `parent/...`) and the top-most folder made. */

@@ -1,4 +1,7 @@
 /** Library-level evaluations: `evaluate(model, data, protocol)` with state files, resume and sanity checks. */
+export * from './attack-budget.js';
+export * from './attack-image-files.js';
+export * from './attack-images.js';
 export * from './autoattack.js';
 export * from './evaluate.js';
 export * from './evaluate-epsilons.js';

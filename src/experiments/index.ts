@@ -1,5 +1,6 @@
 /** The experiments' public face: each returns plain data; the writers turn it into CSV and PNG. */
 export * from './csv.js';
+export * from './experiment-progress.js';
 export * from './noise-sweep.js';
 export * from './noise-sweep-writers.js';
 export * from './noise-pgd.js';

@@ -4,3 +4,5 @@ export * from './image-grid.js';
 export * from './plot.js';
 export * from './svg-png.js';
 export * from './html-report.js';
+export * from './chapter-report.js';
+export * from './sections/chapter-sections.js';

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { PNG } from 'pngjs';
 import { UsageError } from '../errors.js';
-import { NOISE_PGD_DEFAULTS, noisePgdAction, type NoisePgdFlags } from './experiment-noise-pgd.js';
+import { NOISE_PGD_DEFAULTS } from '../experiment-defaults.js';
+import { noisePgdAction, type NoisePgdFlags } from './experiment-noise-pgd.js';
 
 const work = mkdtempSync(join(tmpdir(), 'advx-noise-pgd-cli-'));
 after(() => rmSync(work, { recursive: true, force: true }));

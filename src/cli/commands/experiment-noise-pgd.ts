@@ -10,29 +10,28 @@ import type { Command } from 'commander';
 import { writePngFile } from '../../data/png.js';
 import { initEngine } from '../../engine/backend.js';
 import { writeTextFile } from '../../experiments/csv.js';
+import { noisePgdProgress } from '../../experiments/experiment-progress.js';
 import { noisePgd, type NoisePgdResult } from '../../experiments/noise-pgd.js';
 import { NOISE_PGD_CSV_FILE, noisePgdCsv, noisePgdPanelPng } from '../../experiments/noise-pgd-writers.js';
 import { classIndex } from '../../models/labels.js';
 import type { Model } from '../../models/model.js';
-import { LIMITS } from '../../limits.js';
-import { asUsage, UsageError } from '../errors.js';
-import { parseEpsilons, parseInteger, parseNumber, parseSeed } from '../options.js';
-import { flushNotes } from '../notes.js';
-import { progressBar } from '../progress.js';
-import { table } from '../tables.js';
-import { getExperimentCommand } from './experiment.js';
-import { addPointOptions } from './experiment-noise-sweep.js';
+import { asUsage } from '../errors.js';
+import { NOISE_PGD_DEFAULT_MODEL, NOISE_PGD_DEFAULTS } from '../experiment-defaults.js';
 import {
   collectList,
   defaultOutDir,
   fileSafe,
   loadModels,
-  parsePoints,
-  parseSamples,
+  parseSingleEpsilon,
   percent,
   prepareOutDir,
-  type PointFlags,
-} from './experiment-options.js';
+} from '../experiment-options.js';
+import { addPointOptions, parseNoisePgdOptions, type PointFlags } from '../noise-options.js';
+import { parseEpsilons, parseInteger, parseNumber } from '../options.js';
+import { flushNotes } from '../notes.js';
+import { progressBar } from '../progress.js';
+import { table } from '../tables.js';
+import { getExperimentCommand } from './experiment.js';
 
 export interface NoisePgdFlags extends PointFlags {
   model?: string[];
@@ -48,41 +47,14 @@ export interface NoisePgdFlags extends PointFlags {
   json?: boolean;
 }
 
-export const NOISE_PGD_DEFAULTS = {
-  mu: '50:200:50',
-  sigma: '10:100:30',
-  pairs: 'zip',
-  samples: '1',
-  seed: '0',
-  eps: '4/255',
-  steps: '10',
-  panelRows: '8',
-};
-export const NOISE_PGD_DEFAULT_MODEL = 'mobilenet-v1-0.75';
-
 export function noisePgdPanelFile(model: string): string {
   return `noise-pgd-${fileSafe(model)}.png`;
 }
 
-/** The points, samples and seed, checked (bounds included) before any model is loaded: one batch holds every noise image. */
-function parseNoiseOptions(flags: NoisePgdFlags) {
-  const points = parsePoints(flags);
-  return {
-    points,
-    samples: parseSamples(flags.samples, points.length, LIMITS.batchSize),
-    seed: parseSeed(flags.seed),
-  };
-}
-
-/** Runs PGD on noise for one model as the command does (also used by `advx report`). */
-export async function runNoisePgd(model: Model, flags: NoisePgdFlags): Promise<NoisePgdResult> {
-  const { points, samples, seed } = parseNoiseOptions(flags);
-  const eps = await asUsage(() => {
-    const values = parseEpsilons(flags.eps, model.bounds);
-    if (values.length !== 1 || values[0] <= 0)
-      throw new UsageError(`--eps: give one epsilon > 0 (got ${flags.eps})`, { option: '--eps' });
-    return values[0];
-  });
+/** Runs PGD on noise for one model, with a progress bar. */
+async function runNoisePgd(model: Model, flags: NoisePgdFlags): Promise<NoisePgdResult> {
+  const { points, samples, seed } = parseNoisePgdOptions(flags);
+  const eps = await asUsage(() => parseSingleEpsilon(flags.eps, model.bounds));
   const steps = await asUsage(() => parseInteger(flags.steps, '--steps', 1));
   const relStepsize =
     flags.stepSize === undefined
@@ -94,9 +66,9 @@ export async function runNoisePgd(model: Model, flags: NoisePgdFlags): Promise<N
       : await asUsage(() => classIndex(model.labels, flags.target as string));
   flushNotes(); // the options are checked: the work starts
   const bar = progressBar(`PGD on noise (${model.name})`);
-  const modes = target === undefined ? 1 : 2;
-  let mode = 0;
-  let last = '';
+  const progress = noisePgdProgress(target === undefined ? 1 : 2, (done, total, label) =>
+    bar.update(done, total, label),
+  );
   return noisePgd(model, {
     points,
     samples,
@@ -105,13 +77,7 @@ export async function runNoisePgd(model: Model, flags: NoisePgdFlags): Promise<N
     steps,
     relStepsize,
     target,
-    onProgress: (label, step, total) => {
-      if (label !== last) {
-        if (last !== '') mode++;
-        last = label;
-      }
-      bar.update(mode * total + step, modes * total, label);
-    },
+    onProgress: progress,
   }).finally(() => bar.stop());
 }
 
@@ -140,7 +106,7 @@ export async function noisePgdAction(
   out: (s: string) => void = (s) => process.stdout.write(s),
 ) {
   await initEngine();
-  parseNoiseOptions(flags);
+  parseNoisePgdOptions(flags);
   const panelRows = parseInteger(flags.panelRows, '--panel-rows', 0);
   const models = await loadModels(flags.model ?? [NOISE_PGD_DEFAULT_MODEL]);
   for (const model of models) {

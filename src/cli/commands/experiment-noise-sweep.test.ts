@@ -7,12 +7,8 @@ import { after, test } from 'node:test';
 import { PNG } from 'pngjs';
 import { packageRoot } from '../../data/locations.js';
 import { UsageError } from '../errors.js';
-import {
-  NOISE_SWEEP_DEFAULTS,
-  noiseSweepAction,
-  type NoiseSweepFlags,
-  type NoiseSweepReport,
-} from './experiment-noise-sweep.js';
+import { NOISE_SWEEP_DEFAULTS } from '../experiment-defaults.js';
+import { noiseSweepAction, type NoiseSweepFlags, type NoiseSweepReport } from './experiment-noise-sweep.js';
 
 const work = mkdtempSync(join(tmpdir(), 'advx-noise-sweep-cli-'));
 after(() => rmSync(work, { recursive: true, force: true }));

@@ -19,23 +19,22 @@ import {
 } from '../../experiments/noise-sweep.js';
 import { NOISE_CSV_FILE, noiseGridPng, noiseSweepCsv } from '../../experiments/noise-sweep-writers.js';
 import type { Model } from '../../models/model.js';
-import { parseInteger, parseSeed } from '../options.js';
-import { flushNotes } from '../notes.js';
-import { progressBar } from '../progress.js';
-import { table } from '../tables.js';
-import { getExperimentCommand } from './experiment.js';
+import { NOISE_SWEEP_DEFAULTS } from '../experiment-defaults.js';
 import {
   collectList,
   DEFAULT_IMAGENET_MODELS,
   defaultOutDir,
   fileSafe,
   loadModels,
-  parsePoints,
-  parseSamples,
   percent,
   prepareOutDir,
-  type PointFlags,
-} from './experiment-options.js';
+} from '../experiment-options.js';
+import { addPointOptions, parseNoiseSweepOptions, type PointFlags } from '../noise-options.js';
+import { parseInteger } from '../options.js';
+import { flushNotes } from '../notes.js';
+import { progressBar } from '../progress.js';
+import { table } from '../tables.js';
+import { getExperimentCommand } from './experiment.js';
 
 export interface NoiseSweepFlags extends PointFlags {
   model?: string[];
@@ -47,16 +46,6 @@ export interface NoiseSweepFlags extends PointFlags {
   force?: boolean;
   json?: boolean;
 }
-
-export const NOISE_SWEEP_DEFAULTS = {
-  mu: '50:200:10',
-  sigma: '10:100:2',
-  pairs: 'zip',
-  top: '20',
-  samples: '4',
-  seed: '0',
-  gridImages: '16',
-};
 
 export interface NoiseSweepReport {
   models: string[];
@@ -74,20 +63,9 @@ export function noiseGridFile(model: string): string {
   return `noise-grid-${fileSafe(model)}.png`;
 }
 
-/** The sweep's points and counts, checked (bounds included) before any model is loaded. */
-function parseSweepOptions(flags: NoiseSweepFlags) {
-  const points = parsePoints(flags);
-  return {
-    points,
-    samples: parseSamples(flags.samples, points.length),
-    top: parseInteger(flags.top, '--top', 1),
-    seed: parseSeed(flags.seed),
-  };
-}
-
-/** Runs the sweep as the command does (also used by `advx report`). */
-export async function runNoiseSweep(models: Model[], flags: NoiseSweepFlags): Promise<NoiseSweepResult> {
-  const { points, samples, top, seed } = parseSweepOptions(flags);
+/** Runs the sweep with a progress bar. */
+async function runNoiseSweep(models: Model[], flags: NoiseSweepFlags): Promise<NoiseSweepResult> {
+  const { points, samples, top, seed } = parseNoiseSweepOptions(flags);
   flushNotes(); // the options are checked: the work starts
   const bar = progressBar('noise sweep');
   return noiseSweep(models, {
@@ -119,7 +97,7 @@ export async function noiseSweepAction(
 ) {
   await initEngine();
   const gridImages = parseInteger(flags.gridImages, '--grid-images', 0);
-  parseSweepOptions(flags);
+  parseNoiseSweepOptions(flags);
   const models = await loadModels(flags.model ?? DEFAULT_IMAGENET_MODELS);
   const outDir = flags.out ?? defaultOutDir('noise-sweep');
   const gridFiles = gridImages > 0 ? models.map((m) => noiseGridFile(m.name)) : [];
@@ -164,28 +142,6 @@ export async function noiseSweepAction(
     );
   }
   return report;
-}
-
-export function addPointOptions(
-  command: Command,
-  defaults: { mu: string; sigma: string; pairs: string },
-): Command {
-  return command
-    .option(
-      '--mu <RANGE>',
-      'noise means in pixel units 0..255, START:STOP:STEP (inclusive) or one value',
-      defaults.mu,
-    )
-    .option(
-      '--sigma <RANGE>',
-      'noise standard deviations in pixel units, START:STOP:STEP or one value',
-      defaults.sigma,
-    )
-    .option(
-      '--pairs <MODE>',
-      "zip: i-th mu with i-th sigma (the book's zip); grid: every combination",
-      defaults.pairs,
-    );
 }
 
 export function registerNoiseSweepCommand(program: Command): void {

@@ -5,11 +5,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { sharedDataDir } from '../../data/locations.js';
 import { isAdvxError } from '../../errors.js';
-import {
-  TRANSFER_ZOO_DEFAULTS,
-  transferZooAction,
-  type TransferZooFlags,
-} from './experiment-transfer-zoo.js';
+import { TRANSFER_ZOO_DEFAULTS } from '../experiment-defaults.js';
+import { transferZooAction, type TransferZooFlags } from './experiment-transfer-zoo.js';
 
 const work = mkdtempSync(join(tmpdir(), 'advx-transfer-cli-'));
 after(() => rmSync(work, { recursive: true, force: true }));

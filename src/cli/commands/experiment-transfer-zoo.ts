@@ -21,22 +21,25 @@ import {
   transferMatrixTable,
   transferZooCsv,
 } from '../../experiments/transfer-zoo-writers.js';
+import { transferZooProgress } from '../../experiments/experiment-progress.js';
 import type { Model } from '../../models/model.js';
 import { ATTACK_FLAGS, createAttackFromFlags } from '../attack-settings.js';
-import { asUsage, UsageError } from '../errors.js';
-import { parseEpsilons, parseInteger } from '../options.js';
-import { flushNotes } from '../notes.js';
-import { progressBar } from '../progress.js';
-import { table } from '../tables.js';
-import { getExperimentCommand } from './experiment.js';
+import { asUsage } from '../errors.js';
+import { TRANSFER_ZOO_DEFAULTS } from '../experiment-defaults.js';
 import {
   collectList,
   DEFAULT_IMAGENET_MODELS,
   defaultOutDir,
   loadModels,
+  parseSingleEpsilon,
   percent,
   prepareOutDir,
-} from './experiment-options.js';
+} from '../experiment-options.js';
+import { parseInteger } from '../options.js';
+import { flushNotes } from '../notes.js';
+import { progressBar } from '../progress.js';
+import { table } from '../tables.js';
+import { getExperimentCommand } from './experiment.js';
 
 export interface TransferZooFlags {
   model?: string[];
@@ -50,10 +53,8 @@ export interface TransferZooFlags {
   json?: boolean;
 }
 
-export const TRANSFER_ZOO_DEFAULTS = { images: '16', seed: '0', attack: 'fgsm', eps: '4/255' };
-
-/** Runs the experiment as the command does (also used by `advx report`). */
-export async function runTransferZoo(
+/** Runs the experiment with a progress bar. */
+async function runTransferZoo(
   models: Model[],
   files: string[],
   flags: TransferZooFlags,
@@ -66,12 +67,7 @@ export async function runTransferZoo(
       ATTACK_FLAGS,
     ),
   );
-  const eps = await asUsage(() => {
-    const values = parseEpsilons(flags.eps, models[0].bounds);
-    if (values.length !== 1 || values[0] <= 0)
-      throw new UsageError(`--eps: give one epsilon > 0 (got ${flags.eps})`, { option: '--eps' });
-    return values[0];
-  });
+  const eps = await asUsage(() => parseSingleEpsilon(flags.eps, models[0].bounds));
   const chosen =
     files.length > 0
       ? files
@@ -79,21 +75,12 @@ export async function runTransferZoo(
   const labels = await asUsage(() => chosen.map(imagenetLabelOfFile));
   flushNotes(); // the options are checked: the work starts
   const bar = progressBar('transfer');
-  const total = models.length;
-  let index = -1;
-  let current = '';
   return transferZoo(models, {
     files: chosen,
     labels,
     attack,
     eps,
-    onProgress: (label, done, count) => {
-      if (label !== current && label.startsWith('crafting')) {
-        index++;
-        current = label;
-      }
-      bar.update(Math.round((Math.max(0, index) + done / count) * 100), total * 100, label);
-    },
+    onProgress: transferZooProgress(models.length, (done, total, label) => bar.update(done, total, label)),
   }).finally(() => bar.stop());
 }
 

@@ -13,7 +13,8 @@ import { chromium } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { sharedDataDir } from '../../data/locations.js';
 import { UsageError } from '../errors.js';
-import { REPORT_DEFAULTS, REPORT_SECTIONS, reportAction, type ReportFlags } from './report.js';
+import { CHAPTER_SECTIONS as REPORT_SECTIONS } from '../../report/sections/chapter-sections.js';
+import { REPORT_DEFAULTS, reportAction, type ReportFlags } from './report.js';
 
 const work = mkdtempSync(join(tmpdir(), 'advx-report-'));
 after(() => rmSync(work, { recursive: true, force: true }));
