@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { AdvxError } from '../errors.js';
 import {
   acquireLock,
   fileLockPath,
@@ -15,8 +16,13 @@ import {
   type OutputLock,
 } from './output-lock.js';
 
-/** A bad output place (a user-facing, one-line message). */
-export class OutputFolderError extends Error {}
+/** A bad output place (a user-facing, one-line message): an AdvxError of code `bad-file` (exit 2). */
+export class OutputFolderError extends AdvxError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('bad-file', message, { cause: options.cause });
+    this.name = 'OutputFolderError';
+  }
+}
 
 export interface OutputPlace {
   /** The folder (openOutputFolder) or file (openOutputFile), absolute. */

@@ -101,7 +101,7 @@ test('an eps search finds the smallest grid epsilon at which the attack succeeds
     assert.ok(run.linf <= run.eps + 1e-6);
     // The same attack at the grid epsilon succeeds, one grid step lower it fails.
     const n = images.indexOf(image);
-    const row = x.slice([n], [1]);
+    const row = tf.slice(x, [n], [1]);
     const succeeds = async (eps: number) => {
       const result = await attackImages(model, row, {
         ...options(),

@@ -16,7 +16,7 @@
 import { join } from 'node:path';
 import type { Attack } from '../attacks/index.js';
 import type { Criterion } from '../criteria/index.js';
-import { OutputFolderError, refuseExistingFiles } from '../data/output-folder.js';
+import { refuseExistingFiles } from '../data/output-folder.js';
 import { magnifyPerturbation, perturbationToPng, tensorToPng, writePngFile } from '../data/png.js';
 import { tf, type Tensor3D, type Tensor4D } from '../engine/tf.js';
 import { AdvxError } from '../errors.js';
@@ -107,15 +107,10 @@ function checkOptions(inputs: Tensor4D, options: AttackImagesOptions, top: numbe
 
 /** Refuses, before any work, to overwrite a PNG of an earlier run (output-folder.ts' one check). */
 function refuseExisting(dir: string, files: AttackImageFiles[][]): void {
-  try {
-    refuseExistingFiles(
-      dir,
-      files.flat().flatMap((f) => [f.adversarial, f.perturbation]),
-    );
-  } catch (error) {
-    if (error instanceof OutputFolderError) throw new AdvxError('bad-file', error.message, { cause: error });
-    throw error;
-  }
+  refuseExistingFiles(
+    dir,
+    files.flat().flatMap((f) => [f.adversarial, f.perturbation]),
+  );
 }
 
 /** Writes image `n`'s adversarial and magnified perturbation (when `paths`); returns the magnification. */

@@ -31,7 +31,7 @@ import { parseEpsilons, parseInteger, parseNumber } from '../options.js';
 import { flushNotes } from '../notes.js';
 import { progressBar } from '../progress.js';
 import { table } from '../tables.js';
-import { getExperimentCommand } from './experiment.js';
+import { getExperimentCommand } from '../experiment-command.js';
 
 export interface NoisePgdFlags extends PointFlags {
   model?: string[];

@@ -39,7 +39,7 @@ import { parseInteger } from '../options.js';
 import { flushNotes } from '../notes.js';
 import { progressBar } from '../progress.js';
 import { table } from '../tables.js';
-import { getExperimentCommand } from './experiment.js';
+import { getExperimentCommand } from '../experiment-command.js';
 
 export interface TransferZooFlags {
   model?: string[];
