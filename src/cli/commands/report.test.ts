@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { sharedDataDir } from '../../data/locations.js';
-import { UsageError } from '../errors.js';
+import { exitCodeOf } from '../errors.js';
 import { CHAPTER_SECTIONS as REPORT_SECTIONS } from '../../report/sections/chapter-sections.js';
 import { REPORT_DEFAULTS, reportAction, type ReportFlags } from './report.js';
 
@@ -144,7 +144,7 @@ test('advx report: bad options fail at once with a usage error; an existing repo
         out: () => undefined,
         err: () => undefined,
       }),
-      (e: Error) => e instanceof UsageError && message.test(e.message),
+      (e: Error) => exitCodeOf(e) === 2 && message.test(e.message),
     );
   }
   await assert.rejects(

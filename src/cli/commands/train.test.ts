@@ -10,6 +10,7 @@ import { loadNetwork } from '../../models/model-files.js';
 import { evaluateAccuracy } from '../../train/train-classifier.js';
 import { loadFashionMnist } from '../../data/datasets.js';
 import { exitCodeOf, UsageError } from '../errors.js';
+import { isAdvxError } from '../../errors.js';
 import { parseTrainFlags, registerTrainCommand, trainAction, type TrainFlags } from './train.js';
 
 let root: string;
@@ -28,7 +29,7 @@ async function usageMessage(flags: TrainFlags): Promise<string> {
   try {
     await trainAction(flags, (s) => lines.push(s));
   } catch (error) {
-    assert.ok(error instanceof UsageError, `${JSON.stringify(flags)}: ${(error as Error).stack}`);
+    assert.ok(isAdvxError(error), `${JSON.stringify(flags)}: ${(error as Error).stack}`);
     assert.equal(exitCodeOf(error), 2);
     assert.doesNotMatch(error.message, /\n/, 'one line');
     assert.deepEqual(lines, [], 'nothing printed before refusing');
