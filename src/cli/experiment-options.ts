@@ -1,10 +1,4 @@
 /** Options and helpers the `advx experiment ...` and `advx report` commands share. */
-import {
-  createFreshFolder,
-  openOutputFolder,
-  OutputFolderError,
-  type OutputPlace,
-} from '../data/output-folder.js';
 import { loadModel } from '../models/load.js';
 import type { Bounds, Model } from '../models/model.js';
 import { asUsage, UsageError } from './errors.js';
@@ -35,41 +29,14 @@ export async function loadModels(specs: readonly string[]): Promise<Model[]> {
   return models;
 }
 
-/**
- * A new folder under advx-out/ named after the time and the experiment, created here with exclusive
- * creation (two runs started in the same second get different folders), empty and unlocked: the caller
- * opens it with {@link prepareOutDir}.
- */
-export function defaultOutDir(what: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return asUsageSync(() => createFreshFolder('advx-out', `${stamp}-${what}`));
-}
-
-/**
- * Opens `dir` for an experiment's outputs before any work (output-folder.ts): creates it, checks that
- * it is a writable folder, locks it against other runs (until `release()` or the process exit) and
- * refuses when one of `files` exists there, unless `force`. Throws a UsageError (exit 2, one line).
- */
-export function prepareOutDir(
-  dir: string,
-  files: readonly string[],
-  force: boolean | undefined,
-): OutputPlace {
-  return asUsageSync(() => openOutputFolder(dir, { files, force: force === true }));
-}
-
-function asUsageSync<T>(open: () => T): T {
+/** Runs `check` (options checked against freshly loaded models); disposes the models when it throws. */
+export async function disposingOnError<T>(models: readonly Model[], check: () => Promise<T>): Promise<T> {
   try {
-    return open();
+    return await check();
   } catch (error) {
-    if (error instanceof OutputFolderError) throw new UsageError(error.message, { cause: error });
+    models.forEach((m) => m.dispose());
     throw error;
   }
-}
-
-/** File-name-safe form of a model name. */
-export function fileSafe(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
 export function percent(v: number): string {

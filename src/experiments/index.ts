@@ -9,3 +9,6 @@ export * from './transfer-zoo.js';
 export * from './transfer-zoo-writers.js';
 export * from './transfer.js';
 export * from './transfer-writers.js';
+export * from './noise-sweep-run.js';
+export * from './noise-pgd-run.js';
+export * from './transfer-zoo-run.js';

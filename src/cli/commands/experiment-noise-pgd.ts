@@ -5,33 +5,26 @@
  * The book's Figure 10.7: Linf PGD on noise images of the sweep (same seed, same images), untargeted
  * (away from the noise's own top-1) and, with --target, targeted. CSV + labelled PNG panel per model.
  */
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { writePngFile } from '../../data/png.js';
 import { initEngine } from '../../engine/backend.js';
-import { writeTextFile } from '../../experiments/csv.js';
-import { noisePgdProgress } from '../../experiments/experiment-progress.js';
-import { noisePgd, type NoisePgdResult } from '../../experiments/noise-pgd.js';
-import { NOISE_PGD_CSV_FILE, noisePgdCsv, noisePgdPanelPng } from '../../experiments/noise-pgd-writers.js';
+import type { NoisePgdResult } from '../../experiments/noise-pgd.js';
+import { prepareNoisePgdRun, type NoisePgdModelRun } from '../../experiments/noise-pgd-run.js';
 import { classIndex } from '../../models/labels.js';
-import type { Model } from '../../models/model.js';
 import { asUsage } from '../errors.js';
 import { NOISE_PGD_DEFAULT_MODEL, NOISE_PGD_DEFAULTS } from '../experiment-defaults.js';
 import {
   collectList,
-  defaultOutDir,
-  fileSafe,
+  disposingOnError,
   loadModels,
   parseSingleEpsilon,
   percent,
-  prepareOutDir,
 } from '../experiment-options.js';
-import { addPointOptions, parseNoisePgdOptions, type PointFlags } from '../noise-options.js';
-import { parseEpsilons, parseInteger, parseNumber } from '../options.js';
-import { flushNotes } from '../notes.js';
-import { progressBar } from '../progress.js';
-import { table } from '../tables.js';
 import { getExperimentCommand } from '../experiment-command.js';
+import { addPointOptions, parseNoisePgdOptions, type PointFlags } from '../noise-options.js';
+import { parseInteger, parseNumber } from '../options.js';
+import { flushNotes } from '../notes.js';
+import { progressBar, type Progress } from '../progress.js';
+import { table } from '../tables.js';
 
 export interface NoisePgdFlags extends PointFlags {
   model?: string[];
@@ -45,40 +38,6 @@ export interface NoisePgdFlags extends PointFlags {
   out?: string;
   force?: boolean;
   json?: boolean;
-}
-
-export function noisePgdPanelFile(model: string): string {
-  return `noise-pgd-${fileSafe(model)}.png`;
-}
-
-/** Runs PGD on noise for one model, with a progress bar. */
-async function runNoisePgd(model: Model, flags: NoisePgdFlags): Promise<NoisePgdResult> {
-  const { points, samples, seed } = parseNoisePgdOptions(flags);
-  const eps = await asUsage(() => parseSingleEpsilon(flags.eps, model.bounds));
-  const steps = await asUsage(() => parseInteger(flags.steps, '--steps', 1));
-  const relStepsize =
-    flags.stepSize === undefined
-      ? undefined
-      : await asUsage(() => parseNumber(flags.stepSize as string, '--step-size') / eps);
-  const target =
-    flags.target === undefined
-      ? undefined
-      : await asUsage(() => classIndex(model.labels, flags.target as string));
-  flushNotes(); // the options are checked: the work starts
-  const bar = progressBar(`PGD on noise (${model.name})`);
-  const progress = noisePgdProgress(target === undefined ? 1 : 2, (done, total, label) =>
-    bar.update(done, total, label),
-  );
-  return noisePgd(model, {
-    points,
-    samples,
-    seed,
-    eps,
-    steps,
-    relStepsize,
-    target,
-    onProgress: progress,
-  }).finally(() => bar.stop());
 }
 
 export function renderNoisePgd(result: NoisePgdResult): string {
@@ -106,38 +65,56 @@ export async function noisePgdAction(
   out: (s: string) => void = (s) => process.stdout.write(s),
 ) {
   await initEngine();
-  parseNoisePgdOptions(flags);
+  const { points, samples, seed } = parseNoisePgdOptions(flags);
   const panelRows = parseInteger(flags.panelRows, '--panel-rows', 0);
+  const steps = parseInteger(flags.steps, '--steps', 1);
   const models = await loadModels(flags.model ?? [NOISE_PGD_DEFAULT_MODEL]);
-  for (const model of models) {
-    await asUsage(() => parseEpsilons(flags.eps, model.bounds));
-    if (flags.target !== undefined) await asUsage(() => classIndex(model.labels, flags.target as string));
-  }
-  await asUsage(() => parseInteger(flags.steps, '--steps', 1));
-  const outDir = flags.out ?? defaultOutDir('noise-pgd');
-  const panels = panelRows > 0 ? models.map((m) => noisePgdPanelFile(m.name)) : [];
-  prepareOutDir(outDir, [NOISE_PGD_CSV_FILE, ...panels], flags.force);
-  const results: NoisePgdResult[] = [];
-  const written: string[] = [];
-  for (const model of models) {
-    const result = await runNoisePgd(model, flags);
-    results.push(result);
-    if (panelRows > 0) {
-      const path = join(outDir, noisePgdPanelFile(model.name));
-      writePngFile(path, noisePgdPanelPng(result, panelRows), { overwrite: true });
-      written.push(path);
+  const runs = await disposingOnError(models, async () => {
+    const checked: NoisePgdModelRun[] = [];
+    for (const model of models) {
+      const eps = await asUsage(() => parseSingleEpsilon(flags.eps, model.bounds));
+      const target =
+        flags.target === undefined
+          ? undefined
+          : await asUsage(() => classIndex(model.labels, flags.target as string));
+      const relStepsize =
+        flags.stepSize === undefined
+          ? undefined
+          : await asUsage(() => parseNumber(flags.stepSize as string, '--step-size') / eps);
+      checked.push({ model, eps, target, relStepsize });
     }
-    model.dispose();
-  }
-  const csvPath = join(outDir, NOISE_PGD_CSV_FILE);
-  writeTextFile(csvPath, noisePgdCsv(results), { overwrite: true });
+    return checked;
+  });
+  const prepared = await prepareNoisePgdRun({
+    models: runs,
+    points,
+    samples,
+    seed,
+    steps,
+    panelRows,
+    out: flags.out,
+    force: flags.force,
+  });
+  flushNotes(); // the options are checked: the work starts
+  let bar: Progress | null = null;
+  let barModel = '';
+  const { results, files } = await prepared
+    .run((p) => {
+      if (bar === null || p.model !== barModel) {
+        bar?.stop();
+        bar = progressBar(`PGD on noise (${p.model})`);
+        barModel = p.model;
+      }
+      bar.update(p.done, p.total, p.label);
+    })
+    .finally(() => bar?.stop());
   const report = {
-    csv: csvPath,
-    panels: written,
+    csv: files.csv,
+    panels: files.panels,
     results: results.map(({ examples: _examples, ...rest }) => rest),
   };
   if (flags.json) out(JSON.stringify(report, null, 2) + '\n');
-  else out([...results.map(renderNoisePgd), csvPath, ...written].join('\n') + '\n');
+  else out([...results.map(renderNoisePgd), files.csv, ...files.panels].join('\n') + '\n');
   return report;
 }
 

@@ -6,35 +6,18 @@
  * `initialization_vals_for_noise.csv` and a labelled PNG grid per model; prints how often each model is
  * confident about noise.
  */
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { writePngFile } from '../../data/png.js';
 import { initEngine } from '../../engine/backend.js';
-import { writeTextFile } from '../../experiments/csv.js';
-import {
-  noiseSweep,
-  summarizeNoiseSweep,
-  type NoiseSummary,
-  type NoiseSweepResult,
-} from '../../experiments/noise-sweep.js';
-import { NOISE_CSV_FILE, noiseGridPng, noiseSweepCsv } from '../../experiments/noise-sweep-writers.js';
-import type { Model } from '../../models/model.js';
+import { summarizeNoiseSweep, type NoiseSummary } from '../../experiments/noise-sweep.js';
+import { prepareNoiseSweepRun } from '../../experiments/noise-sweep-run.js';
 import { NOISE_SWEEP_DEFAULTS } from '../experiment-defaults.js';
-import {
-  collectList,
-  DEFAULT_IMAGENET_MODELS,
-  defaultOutDir,
-  fileSafe,
-  loadModels,
-  percent,
-  prepareOutDir,
-} from '../experiment-options.js';
+import { collectList, DEFAULT_IMAGENET_MODELS, loadModels, percent } from '../experiment-options.js';
+import { getExperimentCommand } from '../experiment-command.js';
 import { addPointOptions, parseNoiseSweepOptions, type PointFlags } from '../noise-options.js';
 import { parseInteger } from '../options.js';
 import { flushNotes } from '../notes.js';
 import { progressBar } from '../progress.js';
 import { table } from '../tables.js';
-import { getExperimentCommand } from '../experiment-command.js';
 
 export interface NoiseSweepFlags extends PointFlags {
   model?: string[];
@@ -59,24 +42,6 @@ export interface NoiseSweepReport {
   summary: NoiseSummary[];
 }
 
-export function noiseGridFile(model: string): string {
-  return `noise-grid-${fileSafe(model)}.png`;
-}
-
-/** Runs the sweep with a progress bar. */
-async function runNoiseSweep(models: Model[], flags: NoiseSweepFlags): Promise<NoiseSweepResult> {
-  const { points, samples, top, seed } = parseNoiseSweepOptions(flags);
-  flushNotes(); // the options are checked: the work starts
-  const bar = progressBar('noise sweep');
-  return noiseSweep(models, {
-    points,
-    samples,
-    top,
-    seed,
-    onProgress: (done, total, label) => bar.update(done, total, label),
-  }).finally(() => bar.stop());
-}
-
 export function renderNoiseSummary(summary: NoiseSummary[]): string {
   return table(
     ['model', 'noise images', 'top-1 p > 0.5', 'top-1 p > 0.9', 'mean top-1 p', 'most frequent top-1'],
@@ -97,25 +62,23 @@ export async function noiseSweepAction(
 ) {
   await initEngine();
   const gridImages = parseInteger(flags.gridImages, '--grid-images', 0);
-  parseNoiseSweepOptions(flags);
+  const { points, samples, top, seed } = parseNoiseSweepOptions(flags);
   const models = await loadModels(flags.model ?? DEFAULT_IMAGENET_MODELS);
-  const outDir = flags.out ?? defaultOutDir('noise-sweep');
-  const gridFiles = gridImages > 0 ? models.map((m) => noiseGridFile(m.name)) : [];
-  prepareOutDir(outDir, [NOISE_CSV_FILE, ...gridFiles], flags.force);
-
-  const result = await runNoiseSweep(models, flags);
-  const csvPath = join(outDir, NOISE_CSV_FILE);
-  const csv = noiseSweepCsv(result);
-  writeTextFile(csvPath, csv, { overwrite: true });
-  const grids: Record<string, string> = {};
-  if (gridImages > 0) {
-    for (const model of models) {
-      const path = join(outDir, noiseGridFile(model.name));
-      writePngFile(path, await noiseGridPng(model, result, gridImages), { overwrite: true });
-      grids[model.name] = path;
-    }
-  }
-  models.forEach((m) => m.dispose());
+  const prepared = await prepareNoiseSweepRun({
+    models,
+    points,
+    samples,
+    top,
+    seed,
+    gridImages,
+    out: flags.out,
+    force: flags.force,
+  });
+  flushNotes(); // the options are checked: the work starts
+  const bar = progressBar('noise sweep');
+  const { result, files, rows } = await prepared
+    .run((done, total, label) => bar.update(done, total, label))
+    .finally(() => bar.stop());
   const summary = summarizeNoiseSweep(result);
   const report: NoiseSweepReport = {
     models: result.models,
@@ -123,9 +86,9 @@ export async function noiseSweepAction(
     samples: result.samples,
     top: result.top,
     seed: result.seed,
-    csv: csvPath,
-    rows: csv.split('\n').length - 2,
-    grids,
+    csv: files.csv,
+    rows,
+    grids: files.grids,
     summary,
   };
   if (flags.json) {
@@ -136,8 +99,8 @@ export async function noiseSweepAction(
       [
         `noise sweep: ${result.points.length} (mu, sigma) points x ${result.samples} samples = ${perModel} noise images per model, seed ${result.seed}`,
         renderNoiseSummary(summary),
-        `${csvPath} (${report.rows} rows: top-${result.top} per noise image)`,
-        ...Object.values(grids),
+        `${files.csv} (${report.rows} rows: top-${result.top} per noise image)`,
+        ...Object.values(files.grids),
       ].join('\n') + '\n',
     );
   }

@@ -5,41 +5,28 @@
  * Crafts adversarials on each zoo model and evaluates them on every model: the matrix of flip rates on
  * ImageNet photos (true labels from the wnid in the file names).
  */
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { attackNames } from '../../attacks/index.js';
 import { initEngine } from '../../engine/backend.js';
-import { writeTextFile } from '../../experiments/csv.js';
-import {
-  imagenetLabelOfFile,
-  sampleImagenetFiles,
-  transferZoo,
-  type TransferZooResult,
-} from '../../experiments/transfer-zoo.js';
-import {
-  TRANSFER_CSV_FILE,
-  transferMatrixTable,
-  transferZooCsv,
-} from '../../experiments/transfer-zoo-writers.js';
-import { transferZooProgress } from '../../experiments/experiment-progress.js';
-import type { Model } from '../../models/model.js';
+import type { TransferZooResult } from '../../experiments/transfer-zoo.js';
+import { transferMatrixTable } from '../../experiments/transfer-zoo-writers.js';
+import { prepareTransferZooRun } from '../../experiments/transfer-zoo-run.js';
 import { ATTACK_FLAGS, createAttackFromFlags } from '../attack-settings.js';
 import { asUsage } from '../errors.js';
 import { TRANSFER_ZOO_DEFAULTS } from '../experiment-defaults.js';
 import {
   collectList,
   DEFAULT_IMAGENET_MODELS,
-  defaultOutDir,
+  disposingOnError,
   loadModels,
   parseSingleEpsilon,
   percent,
-  prepareOutDir,
 } from '../experiment-options.js';
+import { getExperimentCommand } from '../experiment-command.js';
 import { parseInteger } from '../options.js';
 import { flushNotes } from '../notes.js';
 import { progressBar } from '../progress.js';
 import { table } from '../tables.js';
-import { getExperimentCommand } from '../experiment-command.js';
 
 export interface TransferZooFlags {
   model?: string[];
@@ -51,37 +38,6 @@ export interface TransferZooFlags {
   out?: string;
   force?: boolean;
   json?: boolean;
-}
-
-/** Runs the experiment with a progress bar. */
-async function runTransferZoo(
-  models: Model[],
-  files: string[],
-  flags: TransferZooFlags,
-): Promise<TransferZooResult> {
-  const seed = await asUsage(() => parseInteger(flags.seed, '--seed'));
-  const attack = await asUsage(() =>
-    createAttackFromFlags(
-      flags.attack,
-      { steps: flags.steps === undefined ? undefined : parseInteger(flags.steps, '--steps', 1), seed },
-      ATTACK_FLAGS,
-    ),
-  );
-  const eps = await asUsage(() => parseSingleEpsilon(flags.eps, models[0].bounds));
-  const chosen =
-    files.length > 0
-      ? files
-      : await asUsage(() => sampleImagenetFiles(parseInteger(flags.images, '--images', 1), seed));
-  const labels = await asUsage(() => chosen.map(imagenetLabelOfFile));
-  flushNotes(); // the options are checked: the work starts
-  const bar = progressBar('transfer');
-  return transferZoo(models, {
-    files: chosen,
-    labels,
-    attack,
-    eps,
-    onProgress: transferZooProgress(models.length, (done, total, label) => bar.update(done, total, label)),
-  }).finally(() => bar.stop());
 }
 
 export function renderTransfer(result: TransferZooResult): string {
@@ -99,20 +55,42 @@ export async function transferZooAction(
   out: (s: string) => void = (s) => process.stdout.write(s),
 ) {
   await initEngine();
-  await asUsage(() => parseInteger(flags.images, '--images', 1));
+  const images = await asUsage(() => parseInteger(flags.images, '--images', 1));
+  const seed = await asUsage(() => parseInteger(flags.seed, '--seed'));
+  const attack = await asUsage(() =>
+    createAttackFromFlags(
+      flags.attack,
+      { steps: flags.steps === undefined ? undefined : parseInteger(flags.steps, '--steps', 1), seed },
+      ATTACK_FLAGS,
+    ),
+  );
   const models = await loadModels(flags.model ?? DEFAULT_IMAGENET_MODELS);
-  const outDir = flags.out ?? defaultOutDir('transfer-zoo');
-  prepareOutDir(outDir, [TRANSFER_CSV_FILE], flags.force);
-  const result = await runTransferZoo(models, files, flags);
-  models.forEach((m) => m.dispose());
-  const csvPath = join(outDir, TRANSFER_CSV_FILE);
-  writeTextFile(csvPath, transferZooCsv(result), { overwrite: true });
+  const eps = await disposingOnError(models, () =>
+    asUsage(() => parseSingleEpsilon(flags.eps, models[0].bounds)),
+  );
+  const prepared = await asUsage(() =>
+    prepareTransferZooRun({
+      models,
+      photos: files,
+      images,
+      seed,
+      attack,
+      eps,
+      out: flags.out,
+      force: flags.force,
+    }),
+  );
+  flushNotes(); // the options are checked: the work starts
+  const bar = progressBar('transfer');
+  const { result, csv } = await prepared
+    .run((done, total, label) => bar.update(done, total, label))
+    .finally(() => bar.stop());
   if (flags.json) {
-    out(JSON.stringify({ ...result, csv: csvPath }, null, 2) + '\n');
+    out(JSON.stringify({ ...result, csv }, null, 2) + '\n');
   } else {
-    out(`${renderTransfer(result)}\n${csvPath}\n`);
+    out(`${renderTransfer(result)}\n${csv}\n`);
   }
-  return { result, csv: csvPath };
+  return { result, csv };
 }
 
 export function registerTransferZooCommand(program: Command): void {
