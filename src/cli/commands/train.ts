@@ -18,9 +18,9 @@ import {
 import { runClassifierTraining } from '../../defenses/classifier-training.js';
 import { asUsageErrors } from '../library-errors.js';
 import { progressBar, type Progress } from '../progress.js';
-import { parseTrainFlags, type TrainFlags } from './train-options.js';
+import { parseTrainFlags, type TrainFlags } from '../train-flags.js';
 
-export { parseTrainFlags, type TrainFlags } from './train-options.js';
+export { parseTrainFlags, type TrainFlags } from '../train-flags.js';
 
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 

@@ -1,6 +1,7 @@
 /**
- * The options of `advx train` checked and turned into the settings of a classifier training run
- * (defenses/classifier-training-settings.ts); every bad value is a UsageError naming its option.
+ * The flags of `advx train` checked and turned into the settings of a classifier training run
+ * (defenses/classifier-training-settings.ts); every bad value is a UsageError naming its option. Kept
+ * outside commands/ (as evaluate-flags.ts): commands/train.ts is the command.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -9,7 +10,7 @@ import {
   resolveAdversarialTraining,
   type AdversarialMethod,
   type ResolvedAdversarialTraining,
-} from '../../defenses/adversarial-training.js';
+} from '../defenses/adversarial-training.js';
 import {
   TRAIN_ARCHITECTURES,
   TRAIN_DATASETS,
@@ -17,9 +18,9 @@ import {
   type TrainArchitecture,
   type TrainDataset,
   type VatSettings,
-} from '../../defenses/classifier-training-settings.js';
-import { UsageError } from '../errors.js';
-import { parseInteger, parseNumber } from '../options.js';
+} from '../defenses/classifier-training-settings.js';
+import { UsageError } from './errors.js';
+import { parseInteger, parseNumber } from './options.js';
 
 /** The options as commander hands them over (strings). */
 export interface TrainFlags {
