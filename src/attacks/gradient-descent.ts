@@ -2,9 +2,10 @@
  * Iterative gradient attacks (foolbox 3's BaseGradientDescent): optional random start inside the eps
  * ball, then `steps` steps of size `stepsize` along the normalised gradient, each followed by a
  * projection onto the eps ball and into bounds. FGSM/FGM are the one-step, full-eps case; BIM is PGD
- * without random start; MI-FGSM adds momentum.
+ * without random start; MI-FGSM adds momentum. The loop itself, `projectedGradientAscent`, is also the
+ * PGD of adversarial training (defenses/adversarial-training.ts).
  */
-import { tf, type Tensor4D } from '../engine/tf.js';
+import { tf, type Tensor2D, type Tensor4D } from '../engine/tf.js';
 import { Rng } from '../engine/random.js';
 import { yieldToEventLoop } from '../engine/event-loop.js';
 import {
@@ -17,6 +18,8 @@ import {
 import { criterionFlags, FixedEpsilonAttack, type AttackContext } from './attack.js';
 import { attackGoal, goalLoss, requireDifferentiable } from './loss-gradient.js';
 import { checkAttackSeed, checkInteger, checkPositive } from './option-checks.js';
+import type { Loss } from '../models/loss.js';
+import type { Model } from '../models/model.js';
 
 export interface GradientDescentOptions {
   /** Number of gradient steps. */
@@ -66,7 +69,7 @@ export abstract class GradientDescentAttack extends FixedEpsilonAttack {
   }
 
   /** The ascent direction for this step (normalised gradient; MI-FGSM overrides it). */
-  protected direction(gradient: Tensor4D, _state: { momentum: Tensor4D | null }): Tensor4D {
+  protected direction(gradient: Tensor4D, _state: DirectionState): Tensor4D {
     return normalizeGradient(gradient, this.norm);
   }
 
@@ -78,49 +81,97 @@ export abstract class GradientDescentAttack extends FixedEpsilonAttack {
     requireDifferentiable(model, this.name);
     const loss = goalLoss(attackGoal(criterion, this.name));
     if (eps === 0) return tf.clone(x0);
-    const rng = new Rng(this.options.seed);
-    let x: Tensor4D = this.options.randomStart
-      ? tf.tidy(() =>
-          clipToBounds(
-            tf.add(
-              x0,
-              randomInBall(x0.shape, this.norm, eps, () => rng.seed()),
-            ) as Tensor4D,
-            model.bounds,
-          ),
-        )
-      : tf.clone(x0);
-    const state: { momentum: Tensor4D | null } = { momentum: null };
-    const stepsize = this.stepsize(eps);
-    const steps = this.options.steps;
-    try {
-      for (let step = 0; step < steps; step++) {
-        const current = x;
-        const { gradient, logits, loss: values } = await model.lossGradient(current, loss);
-        // Early stop: inputs the criterion already accepts (judged on this pass's logits) stay put.
-        const done = this.options.earlyStop ? criterionFlags(criterion, current, logits) : null;
-        tf.dispose([logits, values]);
-        const next = tf.tidy(() => {
-          const moved = tf.add(current, tf.mul(this.direction(gradient, state), stepsize)) as Tensor4D;
-          const projected = clipToEpsBall(x0, moved, this.norm, eps, model.bounds);
-          if (done === null) return projected;
-          const mask = tf.reshape(tf.tensor1d(done.map(Number)), [-1, 1, 1, 1]);
-          return tf.add(tf.mul(mask, current), tf.mul(tf.sub(1, mask), projected)) as Tensor4D;
-        });
-        gradient.dispose();
-        x.dispose();
-        x = next;
-        progress(step + 1, steps);
-        if (step % 8 === 7) await yieldToEventLoop();
-      }
-    } catch (error) {
-      x.dispose();
-      throw error;
-    } finally {
-      state.momentum?.dispose();
-    }
-    return x;
+    return projectedGradientAscent(model, x0, {
+      norm: this.norm,
+      eps,
+      stepsize: this.stepsize(eps),
+      steps: this.options.steps,
+      randomStart: this.options.randomStart,
+      seed: this.options.seed,
+      loss,
+      direction: (gradient, state) => this.direction(gradient, state),
+      // Early stop: inputs the criterion already accepts (judged on this pass's logits) stay put.
+      done: this.options.earlyStop ? (x, logits) => criterionFlags(criterion, x, logits) : undefined,
+      progress,
+    });
   }
+}
+
+/** What a direction keeps between steps (MI-FGSM's accumulated gradient). */
+export interface DirectionState {
+  momentum: Tensor4D | null;
+}
+
+/** One run of projected gradient ascent on a loss, for one eps: the core of every gradient-descent attack. */
+export interface ProjectedGradientRun {
+  norm: Norm;
+  eps: number;
+  /** Absolute step size. */
+  stepsize: number;
+  steps: number;
+  /** Start from a uniformly random point of the eps ball (one draw of `seed`), else from x0. */
+  randomStart: boolean;
+  seed: number;
+  /** The loss ascended (its gradient is asked of the model through the seam). */
+  loss: Loss;
+  /** The ascent direction of a step (default: the gradient normalised in `norm`: sign(g) in Linf). */
+  direction?: (gradient: Tensor4D, state: DirectionState) => Tensor4D;
+  /** Inputs already done at an iterate, judged on that step's logits: they stay put (early stop). */
+  done?: (x: Tensor4D, logits: Tensor2D) => boolean[];
+  progress?: (step: number, steps: number) => void;
+}
+
+/**
+ * Projected gradient ascent from x0 (GradientDescentAttack for one eps; also the PGD of adversarial
+ * training): the optional random start, then `steps` steps of `stepsize` along the direction, each
+ * projected onto the eps ball around x0 and into the model's bounds. The caller owns the result.
+ */
+export async function projectedGradientAscent(
+  model: Model,
+  x0: Tensor4D,
+  run: ProjectedGradientRun,
+): Promise<Tensor4D> {
+  const { norm, eps, stepsize, steps } = run;
+  const direction = run.direction ?? ((gradient: Tensor4D) => normalizeGradient(gradient, norm));
+  const rng = new Rng(run.seed);
+  let x: Tensor4D = run.randomStart
+    ? tf.tidy(() =>
+        clipToBounds(
+          tf.add(
+            x0,
+            randomInBall(x0.shape, norm, eps, () => rng.seed()),
+          ) as Tensor4D,
+          model.bounds,
+        ),
+      )
+    : tf.clone(x0);
+  const state: DirectionState = { momentum: null };
+  try {
+    for (let step = 0; step < steps; step++) {
+      const current = x;
+      const { gradient, logits, loss: values } = await model.lossGradient(current, run.loss);
+      const done = run.done === undefined ? null : run.done(current, logits);
+      tf.dispose([logits, values]);
+      const next = tf.tidy(() => {
+        const moved = tf.add(current, tf.mul(direction(gradient, state), stepsize)) as Tensor4D;
+        const projected = clipToEpsBall(x0, moved, norm, eps, model.bounds);
+        if (done === null) return projected;
+        const mask = tf.reshape(tf.tensor1d(done.map(Number)), [-1, 1, 1, 1]);
+        return tf.add(tf.mul(mask, current), tf.mul(tf.sub(1, mask), projected)) as Tensor4D;
+      });
+      gradient.dispose();
+      x.dispose();
+      x = next;
+      run.progress?.(step + 1, steps);
+      if (step % 8 === 7) await yieldToEventLoop();
+    }
+  } catch (error) {
+    x.dispose();
+    throw error;
+  } finally {
+    state.momentum?.dispose();
+  }
+  return x;
 }
 
 const PGD_LINF: Resolved = {
@@ -224,7 +275,7 @@ export class MIFGSM extends GradientDescentAttack {
     return { ...super.describe(), decay: this.decay };
   }
 
-  protected override direction(gradient: Tensor4D, state: { momentum: Tensor4D | null }): Tensor4D {
+  protected override direction(gradient: Tensor4D, state: DirectionState): Tensor4D {
     const normalised = normalizeGradient(gradient, 'l1');
     const momentum =
       state.momentum === null ? normalised : tf.add(tf.mul(state.momentum, this.decay), normalised);

@@ -10,7 +10,13 @@ export type Registration = (program: Command) => void;
 export const COMMANDS: Record<string, () => Promise<Registration[]>> = {
   predict: async () => [(await import('./commands/predict.js')).registerPredictCommand],
   attack: async () => [(await import('./commands/attack.js')).registerAttackCommand],
-  train: async () => [(await import('./commands/train.js')).registerTrainCommand],
+  train: async () => {
+    const [train, gan] = await Promise.all([
+      import('./commands/train.js'),
+      import('./commands/train-gan.js'),
+    ]);
+    return [train.registerTrainCommand, gan.registerTrainGanCommand]; // gan goes under train
+  },
   experiment: async () => {
     const [noiseSweep, noisePgd, transferZoo, transfer, robustness] = await Promise.all([
       import('./commands/experiment-noise-sweep.js'),

@@ -10,19 +10,18 @@
  * `cleanFraction` keeps that share of each batch clean (Goodfellow et al. 2015 mixed clean and adversarial
  * loss 50/50); the default 0 is Madry's recipe (all adversarial).
  *
- * Input gradients go through the network in inference mode with the project's unfused layers (only the
+ * The examples are the attacks' own Linf PGD (`projectedGradientAscent` of attacks/gradient-descent.ts).
+ * Input gradients go through the network in inference mode with the engine's layer patches (only the
  * input gradient is computed), and the loss is the per-example cross-entropy summed over the batch, so
  * each example's gradient is its own (exact on wasm).
  */
 import { tf, type Tensor1D, type Tensor4D } from '../engine/tf.js';
-import { Rng } from '../engine/random.js';
-import { clipToBounds, clipToEpsBall } from '../distances/index.js';
-import { lossGradient } from '../attacks/loss-gradient.js';
+import { setConvWeightGradients, useFastGradientLayers } from '../engine/unfused-layers.js';
+import { projectedGradientAscent } from '../attacks/gradient-descent.js';
 import type { Bounds, Model } from '../models/model.js';
 import { crossEntropyLoss, lossOfLogits } from '../models/loss.js';
 import { TfjsModel } from '../models/tfjs-model.js';
 import type { MakeBatch } from '../train/train-classifier.js';
-import { setConvWeightGradients, useFastConvGradients } from '../train/fast-conv.js';
 
 export const ADVERSARIAL_METHODS = ['pgd', 'fgsm'] as const;
 export type AdversarialMethod = (typeof ADVERSARIAL_METHODS)[number];
@@ -95,8 +94,9 @@ export function resolveAdversarialTraining(options: AdversarialTrainingOptions):
 }
 
 /**
- * Linf PGD examples of `x` against `model` (labels as numbers): the random start, then `steps` ascent
- * steps on the summed cross-entropy, each projected onto the eps ball and into bounds. The caller owns the
+ * Linf PGD examples of `x` against `model` (labels as numbers): the attacks' projected gradient ascent
+ * (attacks/gradient-descent.ts, LinfPGD's loop) on the summed cross-entropy: the random start, then
+ * `steps` signed-gradient steps, each projected onto the eps ball and into bounds. The caller owns the
  * result. With steps = 1 and stepSize = 1.25 eps this is the FGSM-RS of fast adversarial training.
  */
 export async function linfAdversarialExamples(
@@ -112,45 +112,28 @@ export async function linfAdversarialExamples(
     throw new Error(`adversarial examples: steps must be an integer >= 1 (got ${steps})`);
   if (labels.length !== x.shape[0])
     throw new Error(`adversarial examples: ${labels.length} labels for ${x.shape[0]} inputs`);
-  const rng = new Rng(options.seed ?? 0);
-  const goal = { labels, targeted: false };
-  let adv: Tensor4D =
-    options.randomStart === false
-      ? tf.clone(x)
-      : tf.tidy(() =>
-          clipToBounds(
-            tf.add(x, tf.randomUniform(x.shape, -eps, eps, 'float32', rng.seed())) as Tensor4D,
-            model.bounds,
-          ),
-        );
-  try {
-    for (let step = 0; step < steps; step++) {
-      const g = await lossGradient(model, adv, goal);
-      const next = tf.tidy(() =>
-        clipToEpsBall(x, tf.add(adv, tf.mul(tf.sign(g), stepSize)) as Tensor4D, 'linf', eps, model.bounds),
-      );
-      g.dispose();
-      adv.dispose();
-      adv = next;
-    }
-  } catch (error) {
-    adv.dispose();
-    throw error;
-  }
-  return adv;
+  return projectedGradientAscent(model, x, {
+    norm: 'linf',
+    eps,
+    stepsize: stepSize,
+    steps,
+    randomStart: options.randomStart !== false,
+    seed: options.seed ?? 0,
+    loss: crossEntropyLoss(labels, false),
+  });
 }
 
 const wrapped = new WeakMap<tf.LayersModel, TfjsModel>();
 
 /**
- * The training network seen as an advx Model (logits out), cached per network. Its convolutions get the
- * fast forward-convolution gradients of train/fast-conv.ts (for the attack and for the training step).
+ * The training network seen as an advx Model (logits out), cached per network. Its layers get the engine's
+ * fast gradients (engine/unfused-layers.ts: for the attack and for the training step).
  */
 export function asAttackModel(net: tf.LayersModel, bounds: Bounds = [0, 1]): TfjsModel {
   let model = wrapped.get(net);
   if (model === undefined || model.bounds[0] !== bounds[0] || model.bounds[1] !== bounds[1]) {
     model = new TfjsModel(net, { name: net.name, bounds });
-    useFastConvGradients(net); // wraps the unfused layers TfjsModel installed
+    useFastGradientLayers(net); // convolutions: on top of the unfused layers TfjsModel installed
     wrapped.set(net, model);
   }
   return model;

@@ -110,6 +110,16 @@ export interface PgdProtocol {
   batchSize?: number;
 }
 
+/** Clean and robust accuracy under a PGD protocol, with the protocol's parameters. */
+export interface PgdRobustness {
+  clean: number;
+  robust: number;
+  eps: number;
+  steps: number;
+  stepSize: number;
+  images: number;
+}
+
 /**
  * Clean and robust accuracy under the issue's protocol (PGD-20, step 0.0125, eps 0.1, random start;
  * inspire-group/privacy-vs-robustness), on (x, labels).
@@ -119,7 +129,7 @@ export async function pgdRobustness(
   x: Tensor4D,
   labels: readonly number[],
   protocol: PgdProtocol = {},
-): Promise<{ clean: number; robust: number; eps: number; steps: number; stepSize: number; images: number }> {
+): Promise<PgdRobustness> {
   const eps = protocol.eps ?? 0.1;
   const steps = protocol.steps ?? 20;
   const stepSize = protocol.stepSize ?? 0.0125;

@@ -14,11 +14,10 @@
  */
 import { tf, type Tensor2D, type Tensor4D } from '../engine/tf.js';
 import { Rng } from '../engine/random.js';
-import { useUnfusedLayersUnderGradients } from '../engine/unfused-layers.js';
+import { useFastGradientLayers } from '../engine/unfused-layers.js';
 import type { Loss } from '../models/loss.js';
 import type { LossGradient, Model } from '../models/model.js';
 import { generatorShape } from '../train/gan-architecture.js';
-import { useFastConvGradients } from '../train/fast-conv.js';
 import { offTape } from './bpda.js';
 
 export interface ProjectionOptions {
@@ -69,8 +68,7 @@ const prepared = new WeakSet<tf.LayersModel>();
 /** Input-only, fast gradients through the generator (it is never trained here). */
 function prepare(generator: tf.LayersModel): void {
   if (prepared.has(generator)) return;
-  useUnfusedLayersUnderGradients(generator);
-  useFastConvGradients(generator, { weightGradients: false });
+  useFastGradientLayers(generator, { weightGradients: false });
   prepared.add(generator);
 }
 

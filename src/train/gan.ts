@@ -6,14 +6,13 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tf, type Tensor2D, type Tensor4D } from '../engine/tf.js';
-import { useUnfusedLayersUnderGradients } from '../engine/unfused-layers.js';
+import { setConvWeightGradients, useFastGradientLayers } from '../engine/unfused-layers.js';
 import { encodePngBytes } from '../data/png.js';
 import { embeddedModelOrPath } from '../data/locations.js';
 import type { ImageDataset } from '../data/datasets.js';
 import { Rng } from '../engine/random.js';
 import { loadNetwork } from '../models/model-files.js';
 import { generatorShape } from './gan-architecture.js';
-import { setConvWeightGradients, useFastConvGradients } from './fast-conv.js';
 import { gatherImages } from './train-classifier.js';
 
 export interface GanProgress {
@@ -131,10 +130,8 @@ export async function trainGan(
 ): Promise<GanTrainResult> {
   checkGanOptions(options, data, generator);
   const { latentDim } = generatorShape(generator);
-  for (const net of [generator, discriminator]) {
-    useUnfusedLayersUnderGradients(net); // dense layers: lazy weight gradients
-    useFastConvGradients(net); // convolutions: gradients as forward convolutions (wraps the above)
-  }
+  // Dense layers: lazy weight gradients; convolutions: gradients as forward convolutions.
+  for (const net of [generator, discriminator]) useFastGradientLayers(net);
   const lr = options.learningRate ?? 2e-4;
   const beta1 = options.beta1 ?? 0.5;
   const own = options.optimizers === undefined;

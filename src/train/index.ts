@@ -50,3 +50,18 @@ export {
 } from './checkpoint.js';
 export { resumeTraining, ResumeMismatchError, type ResumeTarget } from './resume.js';
 export { openTrainingFolder, TrainingFolderError, type TrainingFolder } from './training-folder.js';
+export {
+  TrainingSession,
+  type TrainingRun,
+  type TrainingSessionOptions,
+  type ResumePoint,
+  type ModelRecord,
+} from './training-session.js';
+export {
+  runGanTraining,
+  ganTrainingCommandLine,
+  type GanTrainingSettings,
+  type GanTrainingObserver,
+  type GanTrainingReport,
+} from './gan-training.js';
+export { loadInitialWeights } from './initial-weights.js';

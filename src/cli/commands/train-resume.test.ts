@@ -9,7 +9,7 @@ import { tf } from '../../engine/tf.js';
 import { loadNetwork } from '../../models/model-files.js';
 import { UsageError } from '../errors.js';
 import { trainAction, registerTrainCommand, type TrainFlags } from './train.js';
-import { trainGanAction, type TrainGanFlags } from './train-gan.js';
+import { registerTrainGanCommand, trainGanAction, type TrainGanFlags } from './train-gan.js';
 
 let root: string;
 const quiet = () => undefined;
@@ -159,7 +159,7 @@ test('adversarial flags are checked and named', async () => {
 
 test('advx train gan: options after `gan` reach it; an interrupted GAN run resumes to the same generator', async () => {
   const program = new Command('advx').exitOverride();
-  registerTrainCommand(program);
+  [registerTrainCommand, registerTrainGanCommand].forEach((register) => register(program)); // as the command table does
   const gan = program.commands.find((c) => c.name() === 'train')?.commands.find((c) => c.name() === 'gan');
   assert.ok(gan, 'advx train gan exists');
   for (const flag of ['--epochs', '--latent-dim', '--out', '--resume', '--sample-every'])

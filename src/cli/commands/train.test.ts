@@ -9,6 +9,7 @@ import { tf } from '../../engine/tf.js';
 import { loadNetwork } from '../../models/model-files.js';
 import { evaluateAccuracy } from '../../train/train-classifier.js';
 import { loadFashionMnist } from '../../data/datasets.js';
+import { COMMANDS } from '../command-table.js';
 import { exitCodeOf, UsageError } from '../errors.js';
 import { isAdvxError } from '../../errors.js';
 import { parseTrainFlags, registerTrainCommand, trainAction, type TrainFlags } from './train.js';
@@ -142,4 +143,17 @@ test('registerTrainCommand adds `train` with its options; a bad value rejects wi
       return true;
     },
   );
+});
+
+test('the command table loads `train` with `gan` under it; train.ts alone registers no gan', async () => {
+  const program = new Command('advx').exitOverride();
+  for (const register of await COMMANDS.train()) register(program);
+  const train = program.commands.find((cmd) => cmd.name() === 'train');
+  assert.deepEqual(
+    train?.commands.map((cmd) => cmd.name()),
+    ['gan'],
+  );
+  const alone = new Command('advx').exitOverride();
+  registerTrainCommand(alone);
+  assert.deepEqual(alone.commands[0].commands, []);
 });

@@ -1,5 +1,6 @@
 /**
- * Convolution gradients written as forward convolutions, for training on the wasm backend.
+ * Convolution gradients written as forward convolutions, for training on the wasm backend (the ops; the
+ * layer patch that makes networks use them is in unfused-layers.ts).
  *
  * On wasm (tfjs 4.22) the weight gradient of a convolution (Conv2DBackpropFilter, provided by the engine
  * as strided slices + matMuls) and the native Conv2DBackpropInput are 10-25x slower than a forward
@@ -9,17 +10,16 @@
  * - dW = conv(x with batch and channels swapped, dy as the filter, dilation = stride): one XNNPACK conv;
  * - dx = conv(dy spread onto the stride grid and padded, the filter flipped with in/out swapped).
  *
- * `fastConv2d` and `fastConv2dTranspose` are ops with these gradients (tf.customGrad), and
- * `useFastConvGradients(net)` makes the Conv2D / Conv2DTranspose layers of a network use them while a
- * gradient tape records (training and attacks); plain inference keeps tfjs' own path. Both gradients
- * are checked against tfjs' kernels in fast-conv.test.ts.
+ * `fastConv2d` and `fastConv2dTranspose` are ops with these gradients (tf.customGrad). Both gradients are
+ * checked against tfjs' kernels in fast-conv-ops.test.ts.
  */
-import { tf, type Tensor4D } from '../engine/tf.js';
+import { tf, type Tensor4D } from './tf.js';
 
 export type ConvPadding = 'same' | 'valid';
-type Pair = [number, number];
+export type Pair = [number, number];
 
-const pair = (v: number | number[]): Pair => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]);
+/** A stride, kernel size or dilation as [rows, columns]. */
+export const pair = (v: number | number[]): Pair => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]);
 
 function convInfo(xShape: number[], filterShape: number[], strides: Pair, pad: ConvPadding) {
   return tf.backend_util.computeConv2DInfo(
@@ -261,98 +261,4 @@ export function fastConv2dTranspose(
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(x, w) as Tensor4D;
-}
-
-interface ConvLayer {
-  kernel: tf.LayerVariable;
-  bias: tf.LayerVariable | null;
-  strides: number[];
-  padding: string;
-  dataFormat: string;
-  dilationRate: number | number[];
-  filters: number;
-  kernelSize: number[];
-  activation: { apply(x: tf.Tensor): tf.Tensor };
-}
-
-type LayerCall = (
-  inputs: tf.Tensor | tf.Tensor[],
-  kwargs: Record<string, unknown>,
-) => tf.Tensor | tf.Tensor[];
-const PATCHED = Symbol('advx.fastConv');
-
-function isRecordingGradients(): boolean {
-  return (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
-}
-
-function dilationIsOne(layer: ConvLayer): boolean {
-  return pair(layer.dilationRate).every((d) => d === 1);
-}
-
-function transposedOutputShape(layer: ConvLayer, x: Tensor4D): [number, number, number, number] {
-  const [n, h, w] = x.shape;
-  const [sh, sw] = pair(layer.strides);
-  const [kh, kw] = pair(layer.kernelSize);
-  const size = (d: number, s: number, k: number) =>
-    layer.padding === 'same' ? d * s : d * s + Math.max(k - s, 0);
-  return [n, size(h, sh, kh), size(w, sw, kw), layer.filters];
-}
-
-export interface FastConvOptions {
-  /** Compute weight gradients (default true; false for networks that only need input gradients). */
-  weightGradients?: boolean;
-}
-
-const weightGradientsOf = new WeakMap<tf.LayersModel, boolean>();
-
-/**
- * Turns the weight gradients of a patched network's convolutions on or off (e.g. off for the
- * discriminator while the generator trains through it). Returns the previous setting.
- */
-export function setConvWeightGradients(net: tf.LayersModel, on: boolean): boolean {
-  const before = weightGradientsOf.get(net) ?? true;
-  weightGradientsOf.set(net, on);
-  return before;
-}
-
-/**
- * Makes the Conv2D and Conv2DTranspose layers of `net` (channels-last, dilation 1) use the fast ops:
- * Conv2D while a gradient tape records (plain inference keeps tfjs' fused kernel), Conv2DTranspose always
- * (tfjs' own transposed convolution, Conv2DBackpropInput, is slow on wasm). Idempotent; other layers are
- * left alone.
- */
-export function useFastConvGradients(net: tf.LayersModel, options: FastConvOptions = {}): void {
-  weightGradientsOf.set(net, options.weightGradients ?? true);
-  for (const layer of net.layers) {
-    const name = layer.getClassName();
-    const conv = layer as unknown as ConvLayer;
-    if (
-      (name !== 'Conv2D' && name !== 'Conv2DTranspose') ||
-      conv.dataFormat !== 'channelsLast' ||
-      !dilationIsOne(conv)
-    )
-      continue;
-    const record = layer as unknown as Record<symbol, boolean> & { call: LayerCall };
-    if (record[PATCHED]) continue;
-    const original = record.call.bind(layer);
-    record.call = (inputs, kwargs) => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as Tensor4D;
-      if (x.rank !== 4 || (name === 'Conv2D' && !isRecordingGradients())) return original(inputs, kwargs);
-      return tf.tidy(() => {
-        const pad = conv.padding === 'same' ? 'same' : 'valid';
-        const kernel = conv.kernel.read() as Tensor4D;
-        const weightGradients = weightGradientsOf.get(net) ?? true;
-        const outShape = name === 'Conv2D' ? null : transposedOutputShape(conv, x);
-        let y: tf.Tensor =
-          outShape === null
-            ? fastConv2d(x, kernel, conv.strides, pad, weightGradients)
-            : isRecordingGradients()
-              ? fastConv2dTranspose(x, kernel, outShape, conv.strides, pad, weightGradients)
-              : conv2dInputGradient(x, kernel, outShape, conv.strides, pad); // inference: no custom-gradient wrapper
-        if (conv.bias !== null) y = tf.add(y, conv.bias.read());
-        return conv.activation.apply(y);
-      });
-    };
-    record[PATCHED] = true;
-  }
 }
