@@ -83,3 +83,46 @@ export function describeValue(value: unknown): string {
   const name = (value as { constructor?: { name?: string } }).constructor?.name;
   return name !== undefined && name !== 'Object' ? `a ${name}` : 'an object';
 }
+
+/** JavaScript's own error types that only a bug throws (a SyntaxError is also JSON.parse on a bad file). */
+export const BUG_TYPES: readonly (new (...args: never[]) => Error)[] = [
+  TypeError,
+  RangeError,
+  ReferenceError,
+  EvalError,
+  URIError,
+];
+
+/** Node's file-system error codes: a path the user gave that cannot be used. */
+const FILE_CODES = new Set([
+  'ENOENT',
+  'EACCES',
+  'EPERM',
+  'EISDIR',
+  'ENOTDIR',
+  'ELOOP',
+  'ENAMETOOLONG',
+  'EEXIST',
+]);
+
+/**
+ * The AdvxError that `error`, thrown while reading what the user gave, stands for; null when it stands
+ * for none (a bug or a failure of the system):
+ * - an AdvxError is itself;
+ * - a Node file-system error about a path (ENOENT, EACCES, ...) is `bad-file`;
+ * - a SyntaxError (JSON.parse of a user's file) is `bad-file`;
+ * - a plain Error or a library's own Error subclass is `bad-input`: transitional, for modules that do not
+ *   throw AdvxError yet (model loaders, image decoders, data readers); a TypeError, RangeError or other
+ *   error of JavaScript's own is a bug and is not converted, nor is an assertion or another system error.
+ */
+export function inputErrorOf(error: unknown): AdvxError | null {
+  if (isAdvxError(error)) return error;
+  if (!(error instanceof Error)) return null;
+  if (BUG_TYPES.some((type) => error instanceof type) || error.name === 'AssertionError') return null;
+  const { code, path } = error as NodeJS.ErrnoException;
+  if (typeof code === 'string' && FILE_CODES.has(code))
+    return new AdvxError('bad-file', error.message, { cause: error, file: path });
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return null; // another system failure
+  if (error instanceof SyntaxError) return new AdvxError('bad-file', error.message, { cause: error });
+  return new AdvxError('bad-input', error.message, { cause: error });
+}

@@ -4,7 +4,14 @@
  * for misuse; `UsageError` is the CLI's own kind of it (an option's value). Anything else is a failure of
  * advx or of the system: exit 1. Errors print as one line, never a stack trace (ADVX_DEBUG=1 shows it).
  */
-import { AdvxError, isAdvxError, oneLine, type AdvxErrorCode } from '../errors.js';
+import {
+  AdvxError,
+  BUG_TYPES,
+  inputErrorOf as libraryInputErrorOf,
+  isAdvxError,
+  oneLine,
+  type AdvxErrorCode,
+} from '../errors.js';
 
 export interface UsageErrorOptions {
   cause?: unknown;
@@ -23,48 +30,14 @@ export class UsageError extends AdvxError {
   }
 }
 
-/** JavaScript's own error types that only a bug throws (a SyntaxError is also JSON.parse on a bad file). */
-const BUG_TYPES: readonly (new (...args: never[]) => Error)[] = [
-  TypeError,
-  RangeError,
-  ReferenceError,
-  EvalError,
-  URIError,
-];
-
-/** Node's file-system error codes: a path the user gave that cannot be used. */
-const FILE_CODES = new Set([
-  'ENOENT',
-  'EACCES',
-  'EPERM',
-  'EISDIR',
-  'ENOTDIR',
-  'ELOOP',
-  'ENAMETOOLONG',
-  'EEXIST',
-]);
-
 /**
- * The AdvxError that `error`, thrown while reading what the user gave, stands for; null when it stands
- * for none (a bug or a failure of the system, exit 1):
- * - an AdvxError is itself;
- * - a Node file-system error about a path (ENOENT, EACCES, ...) is `bad-file`;
- * - a SyntaxError (JSON.parse of a user's file) is `bad-file`;
- * - a plain Error or a library's own Error subclass is `bad-input`: transitional, for modules that do not
- *   throw AdvxError yet (model loaders, image decoders, data readers); a TypeError, RangeError or other
- *   error of JavaScript's own is a bug and is not converted.
+ * The library's `inputErrorOf` (src/errors.ts) as the CLI's kind of error: what the user gave that cannot
+ * be used is a UsageError (exit 2) with the same message and code; null for a bug or a system failure.
  */
 export function inputErrorOf(error: unknown): AdvxError | null {
-  if (isAdvxError(error)) return error;
-  if (!(error instanceof Error)) return null;
-  if (BUG_TYPES.some((type) => error instanceof type)) return null;
-  if (error.name === 'AssertionError') return null;
-  const { code, path } = error as NodeJS.ErrnoException;
-  if (typeof code === 'string' && FILE_CODES.has(code))
-    return new UsageError(error.message, { cause: error, code: 'bad-file', file: path });
-  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return null; // another system failure
-  if (error instanceof SyntaxError) return new UsageError(error.message, { cause: error, code: 'bad-file' });
-  return new UsageError(error.message, { cause: error, code: 'bad-input' });
+  const input = libraryInputErrorOf(error);
+  if (input === null || input === error) return input;
+  return new UsageError(input.message, { cause: error, code: input.code, file: input.file });
 }
 
 /**

@@ -1,49 +1,18 @@
 /**
  * The failures of a training run's reading of what the user gave (its --out folder, the data set, a
  * checkpoint to resume, an --init model) as AdvxErrors (bad input, exit 2 at the command line), by the
- * CLI's rule (cli/errors.ts `inputErrorOf`): a Node file-system error about a path and a SyntaxError are
+ * library's rule (src/errors.ts `inputErrorOf`): a Node file-system error about a path and a SyntaxError are
  * `bad-file`, another Error is `bad-input`; a TypeError or other error of JavaScript's own (a bug), an
  * assertion and any other system failure stay what they are.
  */
-import { AdvxError, isAdvxError } from '../errors.js';
-
-const BUG_TYPES: readonly (new (...args: never[]) => Error)[] = [
-  TypeError,
-  RangeError,
-  ReferenceError,
-  EvalError,
-  URIError,
-];
-
-const FILE_CODES = new Set([
-  'ENOENT',
-  'EACCES',
-  'EPERM',
-  'EISDIR',
-  'ENOTDIR',
-  'ELOOP',
-  'ENAMETOOLONG',
-  'EEXIST',
-]);
-
-function inputError(error: unknown): AdvxError | null {
-  if (isAdvxError(error)) return error;
-  if (!(error instanceof Error)) return null;
-  if (BUG_TYPES.some((type) => error instanceof type) || error.name === 'AssertionError') return null;
-  const { code, path } = error as NodeJS.ErrnoException;
-  if (typeof code === 'string' && FILE_CODES.has(code))
-    return new AdvxError('bad-file', error.message, { cause: error, file: path });
-  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return null;
-  if (error instanceof SyntaxError) return new AdvxError('bad-file', error.message, { cause: error });
-  return new AdvxError('bad-input', error.message, { cause: error });
-}
+import { AdvxError, inputErrorOf } from '../errors.js';
 
 /** Runs `read` and throws its failures as AdvxErrors where they are bad input (see the file comment). */
 export async function readingInput<T>(read: () => T | Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (error) {
-    const input = inputError(error);
+    const input = inputErrorOf(error);
     if (input === null) throw error;
     if (input !== error) input.stack = (error as Error).stack;
     throw input;
