@@ -3,7 +3,6 @@
  * code 2, and the user's files untouched.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   cpSync,
@@ -18,18 +17,15 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
+import { runAdvx } from './cli-testing.js';
 import { packageRoot, sharedDataDir, sharedModelsDir } from '../data/locations.js';
 
-const BIN = join(packageRoot, 'dist', 'cli', 'main.js');
 const TENT = join(sharedDataDir(), 'imagenet-sample-images', 'n03792972_mountain_tent.JPEG');
 const EXAMPLE = join(packageRoot, 'examples', 'fashion-mnist', '0-ankle-boot.png');
 const work = mkdtempSync(join(tmpdir(), 'advx-cli-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-function advx(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: work, encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const advx = (...args: string[]) => runAdvx(args, work);
 
 function brokenModel(
   name: string,

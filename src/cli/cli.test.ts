@@ -1,23 +1,19 @@
 /** End-to-end: the `advx` binary on real models and real photos, as a user runs it. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { PNG } from 'pngjs';
+import { runAdvx } from './cli-testing.js';
 import { packageRoot, sharedDataDir } from '../data/locations.js';
 
-const BIN = join(packageRoot, 'dist', 'cli', 'main.js');
 const TENT = join(sharedDataDir(), 'imagenet-sample-images', 'n03792972_mountain_tent.JPEG');
 const EXAMPLE = join(packageRoot, 'examples', 'fashion-mnist', '0-ankle-boot.png');
 const work = mkdtempSync(join(tmpdir(), 'advx-cli-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-function advx(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: work, encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const advx = (...args: string[]) => runAdvx(args, work);
 
 test('advx attack on a photo with MobileNet: FGSM 2/255 flips it, writes both PNGs and valid JSON', () => {
   const out = join(work, 'tent');

@@ -11,26 +11,15 @@ import { after, test } from 'node:test';
 import { packageRoot } from '../../data/locations.js';
 import type { EvaluationResult } from '../../evaluation/evaluation-result.js';
 import { RESULT_FILE, STATE_FILE, type EvaluationState } from '../../evaluation/evaluation-state.js';
+import { ADVX_BIN, runAdvx } from '../cli-testing.js';
 import { UsageError } from '../errors.js';
 import { evaluateAction, EVALUATE_DEFAULTS, type EvaluateFlags } from './evaluate.js';
 
 const work = mkdtempSync(join(tmpdir(), 'advx-evaluate-resume-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-function advxArgs(args: string[]): string[] {
-  return [join(packageRoot, 'dist', 'cli', 'main.js'), ...args];
-}
-
 const env = { ...process.env, ADVX_PROGRESS: '0' };
-function advx(...args: string[]) {
-  const r = spawnSync(process.execPath, advxArgs(args), {
-    cwd: packageRoot,
-    env,
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const advx = (...args: string[]) => runAdvx(args, packageRoot, env);
 
 const BASE = ['evaluate', '--model', 'fashion-mnist-cnn-robust', '--dataset', 'fashion-mnist'];
 const flags = (extra: Partial<EvaluateFlags>): EvaluateFlags => ({
@@ -71,7 +60,7 @@ function readState(out: string): EvaluationState | null {
 /** Starts `advx evaluate` and SIGKILLs it once its state shows a finished batch of PGD. */
 function killMidAttack(out: string): Promise<{ state: EvaluationState; signal: string | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, advxArgs([...RUN, '--out', out, '--json']), {
+    const child = spawn(process.execPath, [ADVX_BIN, ...RUN, '--out', out, '--json'], {
       cwd: packageRoot,
       env,
     });
@@ -164,7 +153,7 @@ test('SIGKILL inside state saves (between the temporary file and the rename) and
   for (const nth of [1, 3, 4]) {
     const r: SpawnSyncReturns<string> = spawnSync(
       process.execPath,
-      advxArgs([...RUN, '--json', '--out', out, ...(resume ? ['--resume'] : [])]),
+      [ADVX_BIN, ...RUN, '--json', '--out', out, ...(resume ? ['--resume'] : [])],
       {
         cwd: packageRoot,
         env: { ...env, ADVX_KILL_AT: `before-rename-state.json:${nth}` },
@@ -180,7 +169,7 @@ test('SIGKILL inside state saves (between the temporary file and the rename) and
     resume = state !== null;
   }
   // A random moment (seeded by the clock: any moment must do).
-  const child = spawn(process.execPath, advxArgs([...RUN, '--json', '--out', out, '--resume']), {
+  const child = spawn(process.execPath, [ADVX_BIN, ...RUN, '--json', '--out', out, '--resume'], {
     cwd: packageRoot,
     env,
   });

@@ -3,7 +3,6 @@
  * evaluation each). Killed and resumed runs: evaluate-resume.test.ts.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,26 +10,15 @@ import { after, test } from 'node:test';
 import { packageRoot } from '../../data/locations.js';
 import type { EvaluationResult } from '../../evaluation/evaluation-result.js';
 import { RESULT_FILE } from '../../evaluation/evaluation-state.js';
+import { runAdvx } from '../cli-testing.js';
 import { UsageError } from '../errors.js';
 import { evaluateAction, EVALUATE_DEFAULTS, type EvaluateFlags } from './evaluate.js';
 
 const work = mkdtempSync(join(tmpdir(), 'advx-evaluate-cli-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-function advxArgs(args: string[]): string[] {
-  return [join(packageRoot, 'dist', 'cli', 'main.js'), ...args];
-}
-
 const env = { ...process.env, ADVX_PROGRESS: '0' };
-function advx(...args: string[]) {
-  const r = spawnSync(process.execPath, advxArgs(args), {
-    cwd: packageRoot,
-    env,
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const advx = (...args: string[]) => runAdvx(args, packageRoot, env);
 
 const BASE = ['evaluate', '--model', 'fashion-mnist-cnn-robust', '--dataset', 'fashion-mnist'];
 const flags = (extra: Partial<EvaluateFlags>): EvaluateFlags => ({
