@@ -126,3 +126,22 @@ export function inputErrorOf(error: unknown): AdvxError | null {
   if (error instanceof SyntaxError) return new AdvxError('bad-file', error.message, { cause: error });
   return new AdvxError('bad-input', error.message, { cause: error });
 }
+
+/**
+ * Runs `read`, which reads something the user gave (a model, images, a data set, a folder), and throws
+ * its failures as AdvxErrors where `classify` (default {@link inputErrorOf}) says they are bad input;
+ * bugs and system failures stay what they are. The stack stays the original one.
+ */
+export async function readingInput<T>(
+  read: () => T | Promise<T>,
+  classify: (error: unknown) => AdvxError | null = inputErrorOf,
+): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    const input = classify(error);
+    if (input === null) throw error;
+    if (input !== error) input.stack = (error as Error).stack;
+    throw input;
+  }
+}

@@ -8,7 +8,7 @@ import type { Model } from '../models/model.js';
 import { criterionFlags } from './attack.js';
 
 /** Classes of each row of `logits` by descending logit. */
-export function rankedClasses(logits: Tensor2D): number[][] {
+function rankedClasses(logits: Tensor2D): number[][] {
   const { values, indices } = tf.topk(logits, logits.shape[1]);
   try {
     return indices.arraySync() as number[][];

@@ -59,12 +59,18 @@ export async function runAtBudgets(
     queries = result.queries;
   }
   return budgets.map((eps, k) => {
-    const [linf, l2] = (['linf', 'l2'] as const).map((norm) => {
-      const d = distance(norm, x, adversarials[k]);
-      const values = Array.from(d.dataSync());
-      d.dispose();
-      return values;
-    });
+    const { linf, l2 } = perturbationNorms(x, adversarials[k]);
     return { eps, adversarial: adversarials[k], success: successes[k], linf, l2, queries: queries?.[k] };
   });
+}
+
+/** Per input: the Linf and L2 norms of `adversarial - x`. */
+export function perturbationNorms(x: Tensor4D, adversarial: Tensor4D): { linf: number[]; l2: number[] } {
+  const [linf, l2] = (['linf', 'l2'] as const).map((norm) => {
+    const d = distance(norm, x, adversarial);
+    const values = Array.from(d.dataSync());
+    d.dispose();
+    return values;
+  });
+  return { linf, l2 };
 }

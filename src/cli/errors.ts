@@ -10,6 +10,7 @@ import {
   inputErrorOf as libraryInputErrorOf,
   isAdvxError,
   oneLine,
+  readingInput,
   type AdvxErrorCode,
 } from '../errors.js';
 
@@ -45,14 +46,7 @@ export function inputErrorOf(error: unknown): AdvxError | null {
  * turns its failures into AdvxErrors (exit 2) as `inputErrorOf` says; bugs stay what they are (exit 1).
  */
 export async function asUsage<T>(load: () => T | Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    const input = inputErrorOf(error);
-    if (input === null) throw error;
-    if (input !== error) input.stack = (error as Error).stack;
-    throw input;
-  }
+  return readingInput(load, inputErrorOf);
 }
 
 /** 2 for bad usage or bad input (an AdvxError, a commander parse error), 1 for anything else. */

@@ -12,11 +12,11 @@ import {
   type EvaluationNorm,
   type ProtocolName,
 } from '../evaluation/index.js';
-import type { EvaluationQueue } from '../evaluation/evaluation-run.js';
+import type { EvaluationQueue } from '../queue/evaluation-run.js';
 import { defaultEngine, ENGINES } from '../models/load.js';
 import type { Model } from '../models/model.js';
 import { UsageError } from './errors.js';
-import type { ModelFlags } from './model-options.js';
+import { LAYOUTS, type ModelFlags } from './model-options.js';
 import { parseBounds, parseChoice, parseInteger, parseNumberList, parsePreprocess } from './options.js';
 
 export interface EvaluateFlags extends ModelFlags {
@@ -149,9 +149,7 @@ export function modelReferenceOfFlags(flags: ModelFlags): EvaluationQueue['model
     preprocess: flags.preprocess === undefined ? undefined : parsePreprocess(flags.preprocess),
     engine: flags.engine === undefined ? defaultEngine() : parseChoice(flags.engine, '--engine', ENGINES),
     layout:
-      flags.layout === undefined
-        ? undefined
-        : parseChoice(flags.layout.toUpperCase(), '--layout', ['NCHW', 'NHWC'] as const),
+      flags.layout === undefined ? undefined : parseChoice(flags.layout.toUpperCase(), '--layout', LAYOUTS),
   };
 }
 

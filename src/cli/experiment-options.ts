@@ -39,10 +39,6 @@ export async function disposingOnError<T>(models: readonly Model[], check: () =>
   }
 }
 
-export function percent(v: number): string {
-  return `${(100 * v).toFixed(1)}%`;
-}
-
 /** One epsilon > 0 within `bounds` (PGD on noise, the transfer zoo): `--eps 4/255`. */
 export function parseSingleEpsilon(text: string, bounds: Bounds, option = '--eps'): number {
   const values = parseEpsilons(text, bounds, option);

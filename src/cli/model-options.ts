@@ -10,7 +10,7 @@ import {
   parseResize,
 } from './options.js';
 
-const LAYOUTS = ['NCHW', 'NHWC'] as const;
+export const LAYOUTS = ['NCHW', 'NHWC'] as const;
 import { loadImagesFor } from '../data/images.js';
 import { DEFAULT_MAX_PIXELS } from '../data/image-limits.js';
 import type { Tensor4D } from '../engine/tf.js';

@@ -2,12 +2,13 @@
  * What `advx evaluate` prints: the events of a run as lines (stdout) and progress bars (stderr), the
  * line that says what is evaluated, and the result (text, or one JSON document with --json).
  */
+import { formatPercent } from '../experiments/transfer-writers.js';
 import type { EpsilonsResult } from '../evaluation/evaluate-epsilons.js';
-import type { EvaluationRunEvent, QueueEvent } from '../evaluation/evaluation-run.js';
+import type { EvaluationRunEvent, QueueEvent } from '../queue/evaluation-run.js';
 import type { EvaluationConfig } from '../evaluation/evaluation-state.js';
 import { progressBar, type Progress } from './progress.js';
 
-const percent = (fraction: number) => `${(100 * fraction).toFixed(2)}%`;
+const percent = (fraction: number) => formatPercent(fraction, 2);
 /** An eps as people read it (8/255 -> 0.0313725). */
 const shortEps = (eps: number) => String(Number(eps.toPrecision(6)));
 

@@ -3,7 +3,6 @@
  * and the settings of the report's sections they make (src/report/chapter-report.ts).
  */
 import { existsSync } from 'node:fs';
-import { createAttack } from '../attacks/index.js';
 import type { Model } from '../models/model.js';
 import type { ChapterReportInput } from '../report/chapter-report.js';
 import { ATTACK_FLAGS, createAttackFromFlags } from './attack-settings.js';
@@ -11,8 +10,8 @@ import { DEFAULT_EPS_GRID, epsGridOf } from './eps-search-option.js';
 import { asUsage } from './errors.js';
 import { NOISE_PGD_DEFAULTS, NOISE_SWEEP_DEFAULTS, TRANSFER_ZOO_DEFAULTS } from './experiment-defaults.js';
 import { parseSingleEpsilon } from './experiment-options.js';
-import { parseNoisePgdOptions, parseNoiseSweepOptions, parsePairs, parsePoints } from './noise-options.js';
-import { parseEpsilons, parseInteger, parseRange, parseSeed } from './options.js';
+import { parseNoisePgdOptions, parseNoiseSweepOptions, parsePairs } from './noise-options.js';
+import { parseInteger, parseRange, parseSeed } from './options.js';
 
 export interface ReportFlags {
   model: string;
@@ -114,23 +113,6 @@ export async function parseReportFlags(flags: ReportFlags, image: string): Promi
         `--eps-search: epsilons must be in (0, 1] of the bounds' range (got ${flags.epsSearch})`,
       );
     }
-    parseInteger(flags.bisect, '--bisect', 0);
-    parsePoints(flags);
-    parsePoints({ mu: flags.pgdMu, sigma: flags.pgdSigma, pairs: 'zip' });
-    for (const [v, o, min] of [
-      [flags.samples, '--samples', 1],
-      [flags.top, '--top', 1],
-      [flags.gridImages, '--grid-images', 0],
-      [flags.pgdSteps, '--pgd-steps', 1],
-      [flags.transferImages, '--transfer-images', 1],
-      [flags.seed, '--seed', 0],
-    ] as const) {
-      parseInteger(v, o, min);
-    }
-    if (flags.transferSteps !== undefined) parseInteger(flags.transferSteps, '--transfer-steps', 1);
-    parseEpsilons(flags.pgdEps, [0, 1], '--pgd-eps');
-    parseEpsilons(flags.transferEps, [0, 1], '--transfer-eps');
-    createAttack(flags.transferAttack);
     return parseSettings(flags);
   });
 }

@@ -29,9 +29,6 @@ import {
 import { pgdRobustness, type PgdRobustness } from './evaluation.js';
 import { runVatTraining } from './vat-training.js';
 
-/** The protocol of the robust accuracy measured after each epoch (--robust-eval). */
-export const ROBUST_EVAL_ATTACK = 'PGD-20, step 0.0125, eps 0.1, random start';
-
 function loadData(s: ClassifierTrainingSettings): Promise<TrainData> {
   return readingOption(
     '--dataset',
@@ -87,7 +84,7 @@ async function trainInSession(
   const model = TRAIN_ARCHITECTURES[settings.arch](settings.seed);
   const optimizer = tf.train.adam(settings.learningRate);
   const batches = Math.ceil(data.train.count / settings.batchSize);
-  let lastRobust: ClassifierTrainingReport['robust'];
+  let lastPgd: PgdRobustness | undefined;
   try {
     if (settings.init !== undefined && !settings.resume) await loadInitialWeights(model, settings.init);
     const start = await session.resume<EpochSummary>({
@@ -109,13 +106,17 @@ async function trainInSession(
         let robust: PgdRobustness | undefined;
         if (settings.robustEval > 0) {
           robust = await robustEvaluation(model, data.test, settings.robustEval, settings.seed);
-          lastRobust = { clean: robust.clean, robust: robust.robust, images: robust.images };
+          lastPgd = robust;
         }
         await session.saveCheckpoint({ model }, { model: state.optimizer }, e.epoch, state.history);
         // Told once the checkpoint holds the epoch: an epoch reported is an epoch kept.
         observer.onEpoch?.(e, robust);
       },
     });
+    const lastRobust: ClassifierTrainingReport['robust'] =
+      lastPgd === undefined
+        ? undefined
+        : { clean: lastPgd.clean, robust: lastPgd.robust, images: lastPgd.images };
     const saved = await session.saveModel(model, {
       head: {
         architecture: settings.arch,
@@ -129,9 +130,14 @@ async function trainInSession(
       backend,
       tail: {
         ...(a === undefined ? {} : { adversarialTraining: { ...a } }),
-        ...(lastRobust === undefined
+        ...(lastPgd === undefined
           ? {}
-          : { robustAccuracy: { ...lastRobust, attack: ROBUST_EVAL_ATTACK } }),
+          : {
+              robustAccuracy: {
+                ...lastRobust,
+                attack: `PGD-${lastPgd.steps}, step ${lastPgd.stepSize}, eps ${lastPgd.eps}, random start`,
+              },
+            }),
       },
     });
     session.finish(settings.keepCheckpoint);

@@ -16,7 +16,7 @@
 import { tf, type Tensor4D } from './tf.js';
 
 export type ConvPadding = 'same' | 'valid';
-export type Pair = [number, number];
+type Pair = [number, number];
 
 /** A stride, kernel size or dilation as [rows, columns]. */
 export const pair = (v: number | number[]): Pair => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]);
@@ -64,7 +64,7 @@ export function conv2dFilterGradient(
 }
 
 /** Spreads dy onto the stride grid, zeros between and s-1 zero rows/columns after: [N, H*sh, W*sw, C]. */
-function spread(dy: Tensor4D, [sh, sw]: Pair): Tensor4D {
+export function spread(dy: Tensor4D, [sh, sw]: Pair): Tensor4D {
   if (sh === 1 && sw === 1) return dy;
   const [n, h, w, c] = dy.shape;
   const grown = tf.pad(tf.reshape(dy, [n, h, 1, w, 1, c]), [

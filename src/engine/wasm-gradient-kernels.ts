@@ -6,6 +6,7 @@
  * convolution), so they run at wasm speed. A kernel may return a Tensor: the engine then uses it as the
  * output as it is (see Engine.runKernelFunc), and tidy() disposes every intermediate.
  */
+import { spread } from './fast-conv-ops.js';
 import { tf, type Tensor4D } from './tf.js';
 
 type PoolAttrs = {
@@ -188,19 +189,7 @@ export function conv2dFilterGradient(
 function dilate(dy: Tensor4D, sh: number, sw: number): Tensor4D {
   if (sh === 1 && sw === 1) return dy;
   const [n, h, w, c] = dy.shape;
-  const spread = tf.pad(tf.reshape(dy, [n, h, 1, w, 1, c]), [
-    [0, 0],
-    [0, 0],
-    [0, sh - 1],
-    [0, 0],
-    [0, sw - 1],
-    [0, 0],
-  ]);
-  return tf.slice(
-    tf.reshape(spread, [n, h * sh, w * sw, c]) as Tensor4D,
-    [0, 0, 0, 0],
-    [n, (h - 1) * sh + 1, (w - 1) * sw + 1, c],
-  );
+  return tf.slice(spread(dy, [sh, sw]), [0, 0, 0, 0], [n, (h - 1) * sh + 1, (w - 1) * sw + 1, c]);
 }
 
 /**

@@ -11,9 +11,8 @@ import {
   type EpsilonSearchProgress,
   type MinimalEpsilon,
 } from '../attacks/epsilon-search.js';
-import { runAtBudgets } from '../attacks/run-budgets.js';
+import { perturbationNorms, runAtBudgets } from '../attacks/run-budgets.js';
 import type { Criterion } from '../criteria/index.js';
-import { distance } from '../distances/index.js';
 import { tf, type Tensor4D } from '../engine/tf.js';
 import type { Model } from '../models/model.js';
 
@@ -49,16 +48,6 @@ export interface BudgetOutcome {
   search?: MinimalEpsilon[];
 }
 
-function norms(x: Tensor4D, adversarial: Tensor4D): { linf: number[]; l2: number[] } {
-  const [linf, l2] = (['linf', 'l2'] as const).map((name) => {
-    const d = distance(name, x, adversarial);
-    const values = Array.from(d.dataSync());
-    d.dispose();
-    return values;
-  });
-  return { linf, l2 };
-}
-
 async function searchOutcome(
   attack: Attack,
   model: Model,
@@ -84,7 +73,7 @@ async function searchOutcome(
       eps: result.images.map((found) => found.eps ?? grid[grid.length - 1]),
       adversarial: result.adversarial,
       success: result.success,
-      ...norms(x, result.adversarial),
+      ...perturbationNorms(x, result.adversarial),
       search: result.images,
     };
   } catch (error) {

@@ -90,7 +90,8 @@ export interface AttackImagesResult<Run extends AttackedRun = AttackedRun> {
   adversarials?: Tensor4D[];
 }
 
-function rowOf(t: Tensor4D, n: number): Tensor3D {
+/** Image `n` of a batch, `[H,W,C]`. */
+export function rowOf(t: Tensor4D, n: number): Tensor3D {
   return tf.tidy(() => tf.squeeze(tf.slice(t, [n, 0, 0, 0], [1, -1, -1, -1]), [0]) as Tensor3D);
 }
 

@@ -10,7 +10,7 @@ import { openFreshOutputFolder, openOutputFolder, type OutputPlace } from '../da
 export const EXPERIMENTS_FOLDER = 'advx-out';
 
 /** `20240131-142501`: the time a default output folder is named after. */
-function timeStamp(): string {
+export function timeStamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 

@@ -25,13 +25,8 @@ import {
   readModelJson,
 } from './model-files.js';
 import { downloadModel, downloadOnnx, type DownloadOptions } from './download.js';
-import {
-  checkClassifierOutput,
-  labelsSidecar,
-  onnxMetadata,
-  readLabelsFile,
-  readOnnxFile,
-} from './onnx-file.js';
+import { labelsSidecar, readLabelsFile, readOnnxFile } from './onnx-file.js';
+import { checkClassifierOutput, onnxMetadata } from './onnx-metadata.js';
 import { onnxOfTfjsFolder } from './onnx-export-cache.js';
 import { OnnxModel } from './onnx-model.js';
 import { isModelServiceUrl, loadHttpModel, type HttpModelOptions } from './http-model.js';
@@ -151,9 +146,11 @@ async function resolveSource(spec: string, options: LoadOptions): Promise<Source
     ? modelJsonPath(await downloadModel(spec, options.cacheDir, options.download))
     : modelFileOf(spec);
   // A zoo model's own folder, named by its path, is that zoo model (preprocessing, labels, name).
-  const zooOfFolder = looksLikeUrl ? undefined : zooNameOfFolder(modelFile, options.home);
-  if (zooOfFolder !== undefined && basename(modelFile) === 'model.json')
-    return { name: zooOfFolder, modelFile, zoo: ZOO[zooOfFolder] };
+  const zooOfFolder =
+    looksLikeUrl || basename(modelFile) !== 'model.json'
+      ? undefined
+      : zooNameOfFolder(modelFile, options.home);
+  if (zooOfFolder !== undefined) return { name: zooOfFolder, modelFile, zoo: ZOO[zooOfFolder] };
   return { name: looksLikeUrl ? spec : basename(dirname(modelFile)), modelFile };
 }
 

@@ -14,7 +14,8 @@ import { packageRoot } from '../data/locations.js';
 import { initEngine } from '../engine/backend.js';
 import type { Rng } from '../engine/random.js';
 import { loadNetwork } from './model-files.js';
-import { onnxMetadata, readOnnxFile } from './onnx-file.js';
+import { readOnnxFile } from './onnx-file.js';
+import { onnxMetadata } from './onnx-metadata.js';
 
 const work = mkdtempSync(join(tmpdir(), 'advx-model-fuzz-'));
 const CNN = join(packageRoot, 'models', 'fashion-mnist-cnn');

@@ -11,8 +11,6 @@ import { resolveInside, type OutsideReason } from './inside-folder.js';
 import { checkClassifierOutput } from './onnx-metadata.js';
 import { printable } from './printable.js';
 
-export { checkClassifierOutput, onnxMetadata, type OnnxMetadata } from './onnx-metadata.js';
-
 const OUTSIDE: Record<OutsideReason, string> = {
   'not relative': 'is not a relative file name',
   escapes: "lies outside the model's folder",

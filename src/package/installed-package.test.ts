@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
@@ -20,15 +21,19 @@ import { after, before, test } from 'node:test';
 import ts from 'typescript';
 import { advxHome, packageRoot, sharedDataDir } from '../data/locations.js';
 import { readmeExamples } from './readme-examples.js';
-import { installInScratchProject, packTarball } from './scratch-install.js';
+import { npmPack } from '../models/npm-tarball.js';
+import { installInScratchProject } from './scratch-install.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'advx-installed-'));
 const project = join(scratch, 'project');
 const installed = join(project, 'node_modules', 'advx');
 const examples = readmeExamples(readFileSync(join(packageRoot, 'README.md'), 'utf8'));
 
-before(() => {
-  installInScratchProject(packTarball(packageRoot, join(scratch, 'pack')), project);
+before(async () => {
+  const destination = join(scratch, 'pack');
+  mkdirSync(destination);
+  const { file } = await npmPack(packageRoot, destination, { log: () => undefined });
+  installInScratchProject(file, project);
 });
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -1,12 +1,13 @@
 /**
- * The package as a user gets it: `npm pack` of the built checkout, installed with npm into a new project
- * folder. Repository tooling for the package's own checks (not shipped).
+ * The package as a user gets it: the tarball of the built checkout (models/npm-tarball.ts `npmPack`)
+ * installed with npm into a new project folder. Repository tooling for the package's own checks (not shipped).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-function npm(args: string[], cwd: string): string {
+/** Runs `npm ...args` in `cwd` and returns its stdout; a failure throws with npm's stderr. */
+export function npm(args: string[], cwd: string): string {
   const run = spawnSync('npm', args, {
     cwd,
     encoding: 'utf8',
@@ -17,15 +18,6 @@ function npm(args: string[], cwd: string): string {
   if (run.status !== 0)
     throw new Error(`npm ${args.join(' ')} failed (exit ${run.status}):\n${run.stderr.trim()}`);
   return run.stdout;
-}
-
-/** Packs `packageDir` (already built) into `destination`; returns the tarball's path. */
-export function packTarball(packageDir: string, destination: string): string {
-  mkdirSync(destination, { recursive: true });
-  const [packed] = JSON.parse(
-    npm(['pack', '--json', '--ignore-scripts', '--pack-destination', destination], packageDir),
-  ) as { filename: string }[];
-  return join(destination, packed.filename);
 }
 
 /**

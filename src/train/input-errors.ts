@@ -5,19 +5,10 @@
  * `bad-file`, another Error is `bad-input`; a TypeError or other error of JavaScript's own (a bug), an
  * assertion and any other system failure stay what they are.
  */
-import { AdvxError, inputErrorOf } from '../errors.js';
+import { AdvxError } from '../errors.js';
 
-/** Runs `read` and throws its failures as AdvxErrors where they are bad input (see the file comment). */
-export async function readingInput<T>(read: () => T | Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    const input = inputErrorOf(error);
-    if (input === null) throw error;
-    if (input !== error) input.stack = (error as Error).stack;
-    throw input;
-  }
-}
+/** Failures of reading what the user gave, as bad input: src/errors.ts' rule. */
+export { readingInput } from '../errors.js';
 
 /**
  * Runs `read`; any failure is bad input about `option` (an AdvxError "PREFIX: message", exit 2; the

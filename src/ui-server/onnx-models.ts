@@ -13,7 +13,7 @@ import type { CatalogModel } from './catalog-types.js';
 import { onnxRuntimeWebFiles, type OnnxRuntimeWebFiles } from './onnx-runtime-files.js';
 
 /** The catalog name of a zoo model's ONNX export. */
-export const onnxName = (zooName: string) => `${zooName}.onnx`;
+const onnxName = (zooName: string) => `${zooName}.onnx`;
 
 export interface OnnxModelOptions {
   /** The export cache (default: advx's). */

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import type { CatalogOnnxRuntime } from './catalog-types.js';
 
 /** The URL folder (relative to the page) the files are served under. */
-export const ONNX_RUNTIME_ROUTE = 'onnxruntime-web/';
+const ONNX_RUNTIME_ROUTE = 'onnxruntime-web/';
 
 const SCRIPT = 'ort.wasm.min.mjs';
 const FILES = [SCRIPT, 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];

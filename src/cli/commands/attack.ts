@@ -15,6 +15,7 @@ import { initEngine } from '../../engine/backend.js';
 import type { Tensor4D } from '../../engine/tf.js';
 import type { AttackBudget } from '../../evaluation/attack-budget.js';
 import { attackImages } from '../../evaluation/attack-images.js';
+import { EXPERIMENTS_FOLDER, timeStamp } from '../../experiments/experiment-folder.js';
 import { classIndex } from '../../models/labels.js';
 import { predictLabels, type Model } from '../../models/model.js';
 import { renderAttackReport, type AttackReport } from '../attack-output.js';
@@ -84,8 +85,7 @@ function buildAttack(flags: AttackFlags): Attack {
  */
 function openAttackOutput(out: string | undefined): OutputPlace {
   if (out !== undefined) return openOutputFolder(out);
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return openFreshOutputFolder('advx-out', stamp);
+  return openFreshOutputFolder(EXPERIMENTS_FOLDER, timeStamp());
 }
 
 /** --eps, or null (the smallest adversarial) for a minimization attack without it. */

@@ -22,7 +22,7 @@ import {
   prepareEvaluationRun,
   type EvaluationRunRequest,
   type PreparedEvaluationRun,
-} from '../../evaluation/evaluation-run.js';
+} from '../../queue/evaluation-run.js';
 import type { Model } from '../../models/model.js';
 import { asUsage } from '../errors.js';
 import {

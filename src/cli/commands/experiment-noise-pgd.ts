@@ -6,19 +6,14 @@
  * (away from the noise's own top-1) and, with --target, targeted. CSV + labelled PNG panel per model.
  */
 import type { Command } from 'commander';
+import { formatPercent } from '../../experiments/transfer-writers.js';
 import { initEngine } from '../../engine/backend.js';
 import type { NoisePgdResult } from '../../experiments/noise-pgd.js';
 import { prepareNoisePgdRun, type NoisePgdModelRun } from '../../experiments/noise-pgd-run.js';
 import { classIndex } from '../../models/labels.js';
 import { asUsage } from '../errors.js';
 import { NOISE_PGD_DEFAULT_MODEL, NOISE_PGD_DEFAULTS } from '../experiment-defaults.js';
-import {
-  collectList,
-  disposingOnError,
-  loadModels,
-  parseSingleEpsilon,
-  percent,
-} from '../experiment-options.js';
+import { collectList, disposingOnError, loadModels, parseSingleEpsilon } from '../experiment-options.js';
 import { getExperimentCommand } from '../experiment-command.js';
 import { addPointOptions, parseNoisePgdOptions, type PointFlags } from '../noise-options.js';
 import { parseInteger, parseNumber } from '../options.js';
@@ -51,12 +46,12 @@ export function renderNoisePgd(result: NoisePgdResult): string {
     r.success ? 'yes' : 'no',
   ]);
   const fractions = Object.entries(result.confidentAfter).map(
-    ([mode, f]) => `${mode} ${percent(f as number)}`,
+    ([mode, f]) => `${mode} ${formatPercent(f as number)}`,
   );
   return [
     `${result.model}: Linf PGD, eps ${result.eps.toPrecision(4)}, ${result.steps} steps of ${(result.relStepsize * result.eps).toPrecision(3)}`,
     table(['mu', 'sigma', 'attack', 'before (top-1, p)', 'after (top-1, p)', 'success'], rows),
-    `classified with p >= ${result.confidence}: before ${percent(result.confidentBefore)}; after PGD: ${fractions.join(', ')}`,
+    `classified with p >= ${result.confidence}: before ${formatPercent(result.confidentBefore)}; after PGD: ${fractions.join(', ')}`,
   ].join('\n');
 }
 

@@ -7,11 +7,12 @@
  * confident about noise.
  */
 import type { Command } from 'commander';
+import { formatPercent } from '../../experiments/transfer-writers.js';
 import { initEngine } from '../../engine/backend.js';
 import { summarizeNoiseSweep, type NoiseSummary } from '../../experiments/noise-sweep.js';
 import { prepareNoiseSweepRun } from '../../experiments/noise-sweep-run.js';
 import { NOISE_SWEEP_DEFAULTS } from '../experiment-defaults.js';
-import { collectList, DEFAULT_IMAGENET_MODELS, loadModels, percent } from '../experiment-options.js';
+import { collectList, DEFAULT_IMAGENET_MODELS, loadModels } from '../experiment-options.js';
 import { getExperimentCommand } from '../experiment-command.js';
 import { addPointOptions, parseNoiseSweepOptions, type PointFlags } from '../noise-options.js';
 import { parseInteger } from '../options.js';
@@ -48,8 +49,8 @@ export function renderNoiseSummary(summary: NoiseSummary[]): string {
     summary.map((s) => [
       s.model,
       s.images,
-      percent(s.above50),
-      percent(s.above90),
+      formatPercent(s.above50),
+      formatPercent(s.above90),
       s.meanTop1.toFixed(3),
       s.frequent.map((f) => `${f.name} (${f.count})`).join(', '),
     ]),

@@ -6,6 +6,7 @@
  * ImageNet photos (true labels from the wnid in the file names).
  */
 import type { Command } from 'commander';
+import { formatPercent } from '../../experiments/transfer-writers.js';
 import { attackNames } from '../../attacks/index.js';
 import { initEngine } from '../../engine/backend.js';
 import type { TransferZooResult } from '../../experiments/transfer-zoo.js';
@@ -20,7 +21,6 @@ import {
   disposingOnError,
   loadModels,
   parseSingleEpsilon,
-  percent,
 } from '../experiment-options.js';
 import { getExperimentCommand } from '../experiment-command.js';
 import { parseInteger } from '../options.js';
@@ -45,7 +45,7 @@ export function renderTransfer(result: TransferZooResult): string {
   return [
     `transfer: ${result.attack} at eps ${result.eps.toPrecision(4)} on ${result.images} ImageNet photos; flip rate = misclassified after the attack, among the photos the target gets right`,
     table(head, rows),
-    `clean top-1: ${result.models.map((m, i) => `${m} ${percent(result.cleanAccuracy[i])}`).join(', ')}`,
+    `clean top-1: ${result.models.map((m, i) => `${m} ${formatPercent(result.cleanAccuracy[i])}`).join(', ')}`,
   ].join('\n');
 }
 

@@ -8,6 +8,7 @@
  * `--init DIR` (start from a saved model's weights). Every run checkpoints each epoch in OUT/checkpoint
  * and `--resume` continues an interrupted run exactly. `advx train gan` is train-gan.ts.
  */
+import { formatPercent } from '../../experiments/transfer-writers.js';
 import type { Command } from 'commander';
 import {
   TRAIN_ARCHITECTURES,
@@ -22,7 +23,7 @@ import { parseTrainFlags, type TrainFlags } from '../train-flags.js';
 
 export { parseTrainFlags, type TrainFlags } from '../train-flags.js';
 
-const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
+const percent = (fraction: number) => formatPercent(fraction, 2);
 
 /** The first line of a run: what is trained on what, how. */
 function startLine(s: ClassifierTrainingSettings, trainImages: number, backend: string, labeled?: number) {

@@ -1,13 +1,10 @@
 /** Section 'panel': original | magnified perturbation | adversarial of the minimal FGSM (Figure 10.2). */
 import { tf, type Tensor3D, type Tensor4D } from '../../engine/tf.js';
+import { rowOf } from '../../evaluation/attack-images.js';
 import type { Model, Prediction } from '../../models/model.js';
 import type { ReportBlock } from '../html-report.js';
 import { imagePanel } from '../image-panel.js';
 import type { MinimalFgsm } from './minimal-fgsm.js';
-
-function first(t: Tensor4D): Tensor3D {
-  return tf.tidy(() => tf.squeeze(tf.slice(t, [0, 0, 0, 0], [1, -1, -1, -1]), [0]) as Tensor3D);
-}
 
 /** The panel of the photo (`[1,H,W,C]`, clean top-k `clean`) and what the FGSM search made of it. */
 export async function perturbationPanelBlocks(
@@ -16,8 +13,8 @@ export async function perturbationPanelBlocks(
   clean: readonly Prediction[],
   fgsm: MinimalFgsm,
 ): Promise<ReportBlock[]> {
-  const original = first(photo);
-  const adversarial = first(fgsm.adversarial);
+  const original = rowOf(photo, 0);
+  const adversarial = rowOf(fgsm.adversarial, 0);
   const delta = tf.sub(adversarial, original) as Tensor3D;
   try {
     const panel = await imagePanel([{ original, perturbation: delta, adversarial }], model.bounds);

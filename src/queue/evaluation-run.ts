@@ -14,13 +14,13 @@
  * The queue (BullMQ, ioredis) loads only when a run goes to it.
  */
 import type { Model } from '../models/model.js';
-import type { QueuedEvaluationEvent } from '../queue/coordinator.js';
-import type { ModelReference } from '../queue/model-identity.js';
-import type { EvaluationEvent } from './evaluate.js';
-import { prepareEpsilons, runEpsilons, type EpsilonsResult } from './evaluate-epsilons.js';
-import type { DatasetSelection } from './evaluation-data.js';
-import type { EvaluationConfig } from './evaluation-state.js';
-import type { EvaluationNorm, ProtocolName } from './protocols.js';
+import type { QueuedEvaluationEvent } from './coordinator.js';
+import type { ModelReference } from './model-identity.js';
+import type { EvaluationEvent } from '../evaluation/evaluate.js';
+import { prepareEpsilons, runEpsilons, type EpsilonsResult } from '../evaluation/evaluate-epsilons.js';
+import type { DatasetSelection } from '../evaluation/evaluation-data.js';
+import type { EvaluationConfig } from '../evaluation/evaluation-state.js';
+import type { EvaluationNorm, ProtocolName } from '../evaluation/protocols.js';
 
 /** What is evaluated, and where its state goes. */
 export interface EvaluationRunSettings {
@@ -80,13 +80,13 @@ export async function prepareEvaluationRun(
   onEvent: (event: EvaluationRunEvent) => void = () => undefined,
 ): Promise<PreparedEvaluationRun> {
   if ('attach' in request) {
-    const { attachQueuedEvaluation } = await import('../queue/coordinator.js');
+    const { attachQueuedEvaluation } = await import('./coordinator.js');
     const { queue, id } = request.attach;
     return attachQueuedEvaluation(queue, id, { onEvent: queuedEvents(onEvent) });
   }
   const { model, data, protocol, queue, ...options } = request;
   if (queue !== undefined) {
-    const { prepareQueuedEvaluation } = await import('../queue/coordinator.js');
+    const { prepareQueuedEvaluation } = await import('./coordinator.js');
     return prepareQueuedEvaluation({
       ...options,
       model,
